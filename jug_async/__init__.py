@@ -1,0 +1,21 @@
+"""jug-async: run jug jugfiles on every core, sharing jug 2.7's store and locks.
+
+Layout (imports point down only):
+    cli, progress, tui      front ends: parse, display, exit status
+    scheduler, pool         the asyncio loop and the worker pool
+    worker                  what runs in a worker process
+    graph, status           the DAG and the states derived from the store
+    store/                  results, locks, failure records (file, memory)
+    hashing, task           jug-compatible declarations and hashes
+    registry, jugfile, compat   loading a jugfile and answering `import jug`
+"""
+
+from .running import is_jug_running as is_jug_running
+from .task import Task as Task
+from .task import TaskGenerator as TaskGenerator
+from .task import Tasklet as Tasklet
+from .task import iteratetask as iteratetask
+from .task import return_tuple as return_tuple
+from .task import value as value
+
+__version__ = "0.1.0"

@@ -1,0 +1,153 @@
+"""``jug-async``: parse the command line, wire the layers, set the exit status.
+
+No scheduling logic lives here. User mistakes (a missing jugfile, a syntax
+error, a bad store) are reported as one line on stderr with exit status 2; a
+failed task gives exit status 1 with its name and traceback on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+import cloudpickle
+
+from . import graph as graph_mod
+from . import jugfile as jugfile_mod
+from . import pool, status
+from .errors import JugAsyncError
+from .progress import ProgressDisplay
+from .running import mark_running
+from .scheduler import RunResult, Scheduler
+from .selection import name_matcher
+from .store.open import open_store
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jug-async",
+        description="Run a jug jugfile on every core with one scheduler per host. "
+        "Uses jug 2.7's store and locks: jug and jug-async workers can share a jugdir.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("jugfile", help="the jugfile (Python file declaring tasks)")
+        p.add_argument("args", nargs="*", help="arguments for the jugfile (its sys.argv[1:]); "
+                       "put them after `--`")
+        p.add_argument("--jugdir", metavar="DIR",
+                       help="where results and locks live (default: <jugfile minus .py>.jugdata;"
+                       " `memory:` for an in-process store)")
+
+    run = sub.add_parser(
+        "run", help="execute every task whose result is not saved",
+        description="Execute every task whose result is not saved yet, in dependency order, "
+        "on a pool of worker processes. Tasks locked by other processes (other hosts, jug "
+        "workers) are waited for. A second run executes nothing.",
+    )
+    common(run)
+    run.add_argument("-j", "--jobs", type=int, default=pool.usable_cores(), metavar="N",
+                     help="worker processes (default: usable cores, here %(default)s)")
+    run.add_argument("--name", "--target", dest="names", action="append", default=[],
+                     metavar="NAME", help="only run tasks whose name matches (jug's rules: "
+                     "whole name or a suffix after a '.', shell wildcards); repeatable")
+    run.add_argument("--keep-going", action="store_true",
+                     help="after a failure, run everything that does not depend on it")
+
+    st = sub.add_parser(
+        "status", help="count tasks per name: Failed, Waiting, Ready, Complete, Active",
+        description="Show the state of every task, per task name, from one listing of the "
+        "store. Exit status 0 only when every task is complete.",
+    )
+    common(st)
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return cmd_run(args)
+        return cmd_status(args)
+    except JugAsyncError as e:
+        print(f"jug-async: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("jug-async: interrupted", file=sys.stderr)
+        return EXIT_SIGNAL["SIGINT"]
+
+
+def _store_spec(args: argparse.Namespace) -> str:
+    spec = args.jugdir or jugfile_mod.default_jugdir(args.jugfile)
+    return spec if ":" in spec.split(os.sep)[0] else os.path.abspath(spec)
+
+
+def _load(args: argparse.Namespace):
+    spec = _store_spec(args)
+    store = open_store(spec)
+    loaded = jugfile_mod.load(args.jugfile, store, args.args)
+    return spec, store, loaded, graph_mod.build(loaded.tasks)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise JugAsyncError(f"--jobs must be at least 1 (got {args.jobs})")
+    mark_running()
+    spec, store, loaded, graph = _load(args)
+    cloudpickle.register_pickle_by_value(loaded.module)
+    tables: list[pool.FunctionTable] = []
+
+    def make_executor():
+        if not tables:
+            tables.append(pool.FunctionTable(graph, loaded.module.__name__))
+        return pool.make_executor(args.jobs, spec, tables[0])
+
+    def function_key(f: object) -> int:
+        if not tables:
+            tables.append(pool.FunctionTable(graph, loaded.module.__name__))
+        return tables[0].key(f)
+
+    display = ProgressDisplay()
+    scheduler = Scheduler(graph, store, make_executor, function_key, jobs=args.jobs,
+                          sink=display, keep_going=args.keep_going,
+                          selected=name_matcher(args.names), jugfile=args.jugfile)
+    try:
+        result = pool.run(scheduler.run())
+    finally:
+        display.close()
+    return _report(result)
+
+
+def _report(result: RunResult) -> int:
+    for f in result.failures:
+        print(f"jug-async: task {f.name} ({f.hash}) failed: {f.error}", file=sys.stderr)
+        if f.traceback:
+            print(f.traceback.rstrip(), file=sys.stderr)
+    if result.interrupted:
+        print(f"jug-async: stopped by {result.interrupted}; saved results are kept, "
+              "run again to continue", file=sys.stderr)
+        return EXIT_SIGNAL.get(result.interrupted, EXIT_FAILED)
+    return EXIT_FAILED if result.failures else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    _, store, _, graph = _load(args)
+    states = status.node_states(graph, status.StoreSnapshot.read(store))
+    table = status.counts_by_name(graph, states)
+    complete = status.all_complete(table)
+    if args.json:
+        totals = {c: sum(r[c] for r in table.values()) for c in status.COLUMNS}
+        json.dump({"jugfile": args.jugfile, "store": store.describe(), "complete": complete,
+                   "total": totals, "tasks": table}, sys.stdout, indent=2)
+        print()
+    else:
+        print(status.render_table(table))
+    return 0 if complete else EXIT_FAILED

@@ -1,0 +1,126 @@
+"""Task hashes, byte-identical to jug 2.7.
+
+A task's identity on disk is a SHA-1 over its name, arguments and keyword
+arguments, fed part by part (see ``../shared/jug-protocol.md``). Every pickle
+here uses protocol 4, pinned so hashes do not change with the Python version.
+
+This module is pure and on the hot path of ``status`` at 100,000 tasks, so the
+pickles of the recurring part names (``"name"``, ``"args"``, small indices) are
+computed once, and the common scalar types skip the ``__jug_hash__`` probe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from collections.abc import Iterable
+from typing import Any
+
+try:  # numpy is optional for hashing: jugfiles without arrays must not need it
+    import numpy as _np
+
+    _NDARRAY: type | None = _np.ndarray
+except ImportError:  # pragma: no cover - numpy is a dependency of the package
+    _NDARRAY = None
+
+PICKLE_PROTOCOL = 4
+
+_dumps = pickle.dumps
+_PICKLED_NAMES: dict[Any, bytes] = {
+    n: _dumps(n, PICKLE_PROTOCOL) for n in ("name", "args", "kwargs", "hash1", "base", "f")
+}
+_PICKLED_INDEX = [_dumps(i, PICKLE_PROTOCOL) for i in range(1024)]
+_LIST_TAG = repr(list).encode()
+_TUPLE_TAG = repr(tuple).encode()
+# Types that are pickled as they are: checking them first avoids a getattr per value.
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, complex})
+
+
+def _pickled_name(n: Any) -> bytes:
+    if type(n) is int and 0 <= n < 1024:
+        return _PICKLED_INDEX[n]
+    cached = _PICKLED_NAMES.get(n) if type(n) is str else None
+    return cached if cached is not None else _dumps(n, PICKLE_PROTOCOL)
+
+
+def hash_update(m: Any, parts: Iterable[tuple[Any, Any]]) -> Any:
+    """Feed named parts ``(name, value)`` into the hash object ``m`` as jug does."""
+    update = m.update
+    for n, e in parts:
+        update(_pickled_name(n))
+        t = type(e)
+        if t in _PLAIN:
+            update(_dumps(e, PICKLE_PROTOCOL))
+        elif hasattr(e, "__jug_hash__"):
+            update(e.__jug_hash__())
+        elif t is list or t is tuple:
+            update(_LIST_TAG if t is list else _TUPLE_TAG)
+            hash_update(m, enumerate(e))
+        elif t is set or t is frozenset:
+            update(b"set" if t is set else b"frozenset")
+            hash_update(m, enumerate(sorted(hash_one(x) for x in e)))
+        elif t is dict:
+            update(b"dict")
+            items = sorted(((hash_one(k), v) for k, v in e.items()), key=lambda kv: kv[0])
+            hash_update(m, items)
+        elif t is _NDARRAY:
+            _hash_array(m, e)
+        else:
+            if isinstance(e, (list, tuple)) and contains_task(e):
+                from .errors import TaskDeclarationError
+
+                raise TaskDeclarationError(
+                    f"Tasks inside a {t.__name__} (a subclass of list/tuple) cannot be "
+                    "hashed as jug does; use a plain list, tuple or dict"
+                )
+            update(_dumps(e, PICKLE_PROTOCOL))
+    return m
+
+
+def _hash_array(m: Any, a: Any) -> None:
+    m.update(b"np.ndarray")
+    m.update(_dumps(a.dtype, PICKLE_PROTOCOL))
+    m.update(_dumps(a.shape, PICKLE_PROTOCOL))
+    if a.dtype.hasobject:
+        # an object array's buffer holds pointers: hash the elements instead
+        hash_update(m, enumerate(a.ravel().tolist()))
+    else:
+        try:
+            m.update(a.data)
+        except BufferError:  # not C-contiguous
+            m.update(a.copy().data)
+
+
+def contains_task(obj: Any) -> bool:
+    """Whether ``obj`` holds a Task or Tasklet anywhere jug would look for one."""
+    from .task import Task, Tasklet
+
+    queue = [obj]
+    while queue:
+        e = queue.pop()
+        if isinstance(e, (Task, Tasklet)):
+            return True
+        if hasattr(e, "__jug_dependencies__"):
+            queue.extend(e.__jug_dependencies__())
+        elif isinstance(e, (list, tuple, set, frozenset)):
+            queue.extend(e)
+        elif isinstance(e, dict):
+            queue.extend(e.values())
+    return False
+
+
+def new_hash() -> Any:
+    return hashlib.sha1()
+
+
+def hash_one(obj: Any) -> bytes:
+    """The hex digest (as ASCII bytes) of one object, fed as the part ``"hash1"``."""
+    return hash_update(hashlib.sha1(), (("hash1", obj),)).hexdigest().encode()
+
+
+def task_hash(name: str, args: tuple, kwargs: dict) -> bytes:
+    """A Task's hash from its name and arguments (the dependencies' hashes must
+    already be computable: they are fed through their ``__jug_hash__``)."""
+    m = hashlib.sha1()
+    hash_update(m, (("name", name.encode("utf-8")), ("args", args), ("kwargs", kwargs)))
+    return m.hexdigest().encode()

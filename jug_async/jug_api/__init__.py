@@ -1,0 +1,18 @@
+"""What ``import jug`` gives a jugfile run by jug-async (see ``jug_async.compat``).
+
+Only jug's jugfile-facing API lives here; each submodule mirrors the jug module
+of the same name, so ``from jug.task import value`` works unchanged.
+"""
+
+from ..running import is_jug_running
+from ..task import Task, TaskGenerator, Tasklet, iteratetask, return_tuple, value
+
+__all__ = [
+    "Task",
+    "TaskGenerator",
+    "Tasklet",
+    "is_jug_running",
+    "iteratetask",
+    "return_tuple",
+    "value",
+]

@@ -1,0 +1,96 @@
+"""The event loop and the worker pool: the two pieces of machinery a run needs.
+
+Workers are started by a forkserver, never forked from the scheduler: the
+scheduler runs an event loop and executor threads, and forking a process in
+that state can deadlock the child. The forkserver preloads jug_async's worker
+module (and numpy when installed) so each worker starts warm.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+from collections.abc import Coroutine
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+import cloudpickle
+import uvloop
+
+from . import worker
+from .graph import TaskGraph
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run the scheduler's coroutine on uvloop."""
+    return uvloop.run(coro)
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class FunctionTable:
+    """Gives each distinct task function a small key and pickles all of them
+    once, together, by value (see ``worker`` for why together)."""
+
+    def __init__(self, graph: TaskGraph, module_name: str) -> None:
+        self.module_name = module_name
+        self._keys: dict[int, int] = {}
+        functions: dict[int, Any] = {}
+        for t in graph.tasks:
+            if id(t.f) not in self._keys:
+                self._keys[id(t.f)] = len(functions)
+                functions[len(functions)] = t.f
+        self.blob = cloudpickle.dumps(functions)
+
+    def key(self, f: Any) -> int:
+        return self._keys[id(f)]
+
+
+def make_executor(jobs: int, store_spec: str, functions: FunctionTable) -> ProcessPoolExecutor:
+    ctx = multiprocessing.get_context("forkserver")
+    preload = ["jug_async.worker"]
+    with contextlib.suppress(ImportError):
+        import numpy  # noqa: F401
+
+        preload.append("numpy")
+    ctx.set_forkserver_preload(preload)
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=ctx,
+        initializer=worker.init_worker,
+        initargs=(os.getcwd(), store_spec, functions.module_name, functions.blob),
+    )
+
+
+def worker_pids(executor: ProcessPoolExecutor) -> set[int]:
+    """PIDs of the pool's live processes (they own the locks their tasks hold)."""
+    procs = getattr(executor, "_processes", None) or {}
+    return set(procs)
+
+
+def terminate(executor: ProcessPoolExecutor) -> set[int]:
+    """Stop the workers now (SIGTERM), wait for them to exit, return their PIDs.
+
+    concurrent.futures has no public "kill the workers" before Python 3.14
+    (``terminate_workers``), so this reaches for the executor's process table.
+    """
+    procs = dict(getattr(executor, "_processes", None) or {})
+    for p in procs.values():
+        with contextlib.suppress(Exception):
+            p.terminate()
+    for p in procs.values():
+        with contextlib.suppress(Exception):
+            p.join(5)
+            if p.is_alive():
+                p.kill()
+                p.join(5)
+    executor.shutdown(wait=False, cancel_futures=True)
+    return set(procs)

@@ -1,0 +1,426 @@
+"""The asyncio scheduler: walks the task graph, feeds ready tasks to the worker
+pool, and reacts the moment a result is saved.
+
+Policy, in the spirit of dask's ``local.py``:
+
+* ``state[i]`` is one of the constants below for node ``i`` of the graph;
+  ``missing[i]`` counts dependencies of ``i`` not yet saved. A node becomes
+  READY when that count reaches zero, and is appended to ``ready`` (a FIFO, so
+  tasks run roughly in declaration order, as with jug).
+* Ready tasks go to the pool in batches: one task per batch until tasks of that
+  name have been timed, then as many as fit in ``BATCH_SECONDS`` of estimated
+  work, so tiny tasks share one round trip and one group commit.
+* A worker that finds a task locked reports it; the task becomes ELSEWHERE and a
+  single poller checks those with exponential back-off until the result
+  appears (DONE), the lock goes away (READY again) or it is marked failed.
+  A lock left by a dead process on this host is broken at once.
+* A failure blocks every task downstream of it; without ``keep_going`` nothing
+  new is dispatched, the running tasks finish, and the run ends.
+* SIGINT/SIGTERM: the workers are stopped, the locks they held released,
+  saved results kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import random
+import signal
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+
+import cloudpickle
+
+from . import events as ev
+from .graph import TaskGraph
+from .store.base import LockInfo, Store
+from .worker import ALREADY, DONE, FAILED, LOCKED, Outcome, TaskSpec, run_batch
+
+WAITING, READY, RUNNING, ELSEWHERE, DONE_STATE, FAILED_STATE, BLOCKED, UNSELECTED = range(8)
+
+BATCH_SECONDS = 0.05  # estimated work per batch once tasks are known to be small
+MAX_BATCH = 256
+SMALL_TASK = 0.02  # tasks shorter than this get two batches queued per worker
+POLL_FIRST, POLL_MAX = 0.02, 2.0  # back-off bounds for tasks held elsewhere
+PROGRESS_EVERY = 0.2
+MAX_CRASHES = 2  # a task whose worker died this many times is failed
+
+
+@dataclass
+class Failure:
+    name: str
+    hash: str
+    error: str
+    traceback: str
+
+
+@dataclass
+class RunResult:
+    total: int
+    done: int
+    executed: int
+    failures: list[Failure] = field(default_factory=list)
+    blocked: int = 0
+    interrupted: str | None = None  # signal name when stopped by one
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Scheduler:
+    def __init__(
+        self,
+        graph: TaskGraph,
+        store: Store,
+        make_executor: Callable[[], Executor],
+        function_key: Callable[[object], int],
+        *,
+        jobs: int,
+        sink: Callable[[ev.Event], None] = lambda e: None,
+        keep_going: bool = False,
+        selected: Callable[[str], bool] | None = None,
+        jugfile: str = "",
+    ) -> None:
+        self.graph = graph
+        self.store = store
+        self._make_executor = make_executor
+        self._function_key = function_key
+        self.jobs = jobs
+        self.emit = sink
+        self.keep_going = keep_going
+        self._selected = selected
+        self._jugfile = jugfile
+        n = len(graph)
+        self.state = [WAITING] * n
+        self.missing = [0] * n
+        self.ready: deque[int] = deque()
+        self.elsewhere: set[int] = set()
+        self.inflight: dict[asyncio.Future[list[Outcome]], list[int]] = {}
+        self.crashes: dict[int, int] = {}
+        self.estimate: dict[str, float] = {}  # seconds per task, by name
+        self.result = RunResult(total=n, done=0, executed=0)
+        self.executor: Executor | None = None
+        self._stopping = False
+        self._stop_signal: asyncio.Future[str] | None = None
+        self._poll: asyncio.Future[list[tuple[int, str, LockInfo | None]]] | None = None
+        self._backoff = POLL_FIRST
+        self._host = socket.gethostname()
+        self._last_progress = 0.0
+
+    # ---- setup -------------------------------------------------------------
+
+    def _start(self) -> None:
+        g, state, missing = self.graph, self.state, self.missing
+        saved = self.store.listing()
+        for i, h in enumerate(g.hashes):
+            if h in saved:
+                state[i] = DONE_STATE
+        self.result.done = already = state.count(DONE_STATE)
+        sel = self._selected
+        for i in range(len(g)):
+            if state[i] == DONE_STATE:
+                continue
+            missing[i] = sum(1 for d in g.deps[i] if state[d] != DONE_STATE)
+            if sel is not None and not sel(g.names[i]):
+                state[i] = UNSELECTED
+        for i in range(len(g)):
+            if state[i] == UNSELECTED:
+                self._block_dependents(i, f"needs {g.names[i]}, which is not selected and not done")
+        ready = [i for i in range(len(g)) if state[i] == WAITING and missing[i] == 0]
+        if ready and self.store.list_locks():
+            # Someone else is running this jugfile: start elsewhere in the list so
+            # two runners do not spend their time colliding on the same locks.
+            k = random.randrange(len(ready))
+            ready = ready[k:] + ready[:k]
+        for i in ready:
+            state[i] = READY
+        self.ready.extend(ready)
+        names: dict[str, int] = {}
+        done_by_name: dict[str, int] = {}
+        for i, name in enumerate(g.names):
+            names[name] = names.get(name, 0) + 1
+            if state[i] == DONE_STATE:
+                done_by_name[name] = done_by_name.get(name, 0) + 1
+        self.emit(ev.RunStarted(self._jugfile, self.store.describe(), self.jobs, len(g), already,
+                                names, done_by_name))
+
+    # ---- the loop ----------------------------------------------------------
+
+    async def run(self) -> RunResult:
+        loop = asyncio.get_running_loop()
+        self._stop_signal = loop.create_future()
+        t0 = time.perf_counter()
+        installed = self._install_signals(loop)
+        try:
+            self._start()
+            await self._loop()
+        finally:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            self._shutdown()
+        r = self.result
+        r.blocked = self.state.count(BLOCKED)
+        self._progress(force=True)
+        self.emit(ev.RunFinished(r.executed, r.done, r.total, len(r.failures), r.blocked,
+                                 r.interrupted is not None, time.perf_counter() - t0))
+        return r
+
+    async def _loop(self) -> None:
+        assert self._stop_signal is not None
+        while True:
+            if not self._stopping:
+                self._dispatch()
+            if not self.inflight and (self._stopping or not self.elsewhere):
+                return
+            waitables: set[asyncio.Future] = set(self.inflight)
+            waitables.add(self._stop_signal)
+            if self.elsewhere and not self._stopping:
+                if self._poll is None:
+                    self._poll = asyncio.ensure_future(self._poll_elsewhere())
+                waitables.add(self._poll)
+            done, _ = await asyncio.wait(waitables, return_when=asyncio.FIRST_COMPLETED)
+            if self._stop_signal in done:
+                self.result.interrupted = self._stop_signal.result()
+                self._stopping = True
+                return
+            for fut in done:
+                if fut is self._poll:
+                    self._poll = None
+                    self._apply_poll(fut.result())
+                else:
+                    self._complete(fut)
+            self._progress()
+
+    def _install_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._on_signal, sig)
+                installed.append(sig)
+        return installed
+
+    def _on_signal(self, sig: int) -> None:
+        if self._stop_signal is not None and not self._stop_signal.done():
+            self._stop_signal.set_result(signal.Signals(sig).name)
+
+    # ---- dispatch ----------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.ready and not self._stopping and len(self.inflight) < self._max_inflight():
+            batch = self._take_batch()
+            specs = []
+            now = time.time()
+            for i in batch:
+                try:
+                    specs.append(self._spec(i))
+                except Exception as e:  # an argument that cannot be pickled
+                    self._fail(i, f"cannot send the task to a worker: {type(e).__name__}: {e}", "")
+                    continue
+                self.state[i] = RUNNING
+                self.emit(ev.TaskStarted(self.graph.hashes[i], self.graph.names[i], now))
+            batch = [i for i in batch if self.state[i] == RUNNING]
+            if not batch:
+                continue
+            if self.executor is None:
+                self.executor = self._make_executor()
+            fut = loop.run_in_executor(self.executor, run_batch, specs)
+            self.inflight[fut] = batch
+
+    def _max_inflight(self) -> int:
+        head = self.ready[0] if self.ready else None
+        est = self.estimate.get(self.graph.names[head]) if head is not None else None
+        return self.jobs * 2 if est is not None and est < SMALL_TASK else self.jobs
+
+    def _take_batch(self) -> list[int]:
+        """Up to BATCH_SECONDS of estimated work, leaving work for every worker."""
+        fair = max(1, math.ceil(len(self.ready) / self.jobs))
+        limit = min(MAX_BATCH, fair)
+        batch: list[int] = []
+        budget = BATCH_SECONDS
+        names = self.graph.names
+        while self.ready and len(batch) < limit:
+            i = self.ready[0]
+            est = self.estimate.get(names[i])
+            if batch and (est is None or est > budget or self.crashes.get(i)):
+                break
+            batch.append(self.ready.popleft())
+            if est is None or self.crashes.get(i):
+                break
+            budget -= est
+        return batch
+
+    def _spec(self, i: int) -> TaskSpec:
+        t = self.graph.tasks[i]
+        payload = cloudpickle.dumps((t.args, t.kwargs))
+        return TaskSpec(self.graph.hashes[i], t.name, self._function_key(t.f), payload)
+
+    # ---- outcomes ----------------------------------------------------------
+
+    def _complete(self, fut: asyncio.Future[list[Outcome]]) -> None:
+        batch = self.inflight.pop(fut)
+        try:
+            outcomes = fut.result()
+        except BrokenProcessPool:
+            self._recover_crash(batch)
+            return
+        except Exception as e:
+            for i in batch:
+                self._fail(i, f"{type(e).__name__}: {e}", "")
+            return
+        index, names = self.graph.index, self.graph.names
+        now = time.time()
+        for o in outcomes:
+            i = index[o.hash]
+            if o.status == DONE:
+                self.result.executed += 1
+                name = names[i]
+                old = self.estimate.get(name)
+                self.estimate[name] = o.seconds if old is None else 0.7 * old + 0.3 * o.seconds
+                self.emit(ev.TaskFinished(o.hash, name, o.seconds, o.nbytes, o.pid, now))
+                self._mark_done(i)
+            elif o.status == ALREADY:
+                self.emit(ev.TaskDoneElsewhere(o.hash, names[i], now))
+                self._mark_done(i)
+            elif o.status == LOCKED:
+                self.state[i] = ELSEWHERE
+                self.elsewhere.add(i)
+                self._backoff = POLL_FIRST
+                self.emit(ev.TaskHeldElsewhere(o.hash, names[i], "", now))
+            elif o.status == FAILED:
+                self._fail(i, o.error, o.traceback, o.pid)
+
+    def _mark_done(self, i: int) -> None:
+        self.state[i] = DONE_STATE
+        self.result.done += 1
+        state, missing, ready = self.state, self.missing, self.ready
+        for d in self.graph.dependents[i]:
+            missing[d] -= 1
+            if missing[d] == 0 and state[d] == WAITING:
+                state[d] = READY
+                ready.append(d)
+
+    def _fail(self, i: int, error: str, tb: str, pid: int = 0) -> None:
+        g = self.graph
+        self.state[i] = FAILED_STATE
+        self.result.failures.append(Failure(g.names[i], g.hashes[i], error, tb))
+        self.emit(ev.TaskFailed(g.hashes[i], g.names[i], error, tb, pid, time.time()))
+        self._block_dependents(i, f"needs {g.names[i]}, which failed")
+        if not self.keep_going:
+            self._stopping = True
+
+    def _block_dependents(self, i: int, reason: str) -> None:
+        g, state = self.graph, self.state
+        stack = list(g.dependents[i])
+        while stack:
+            d = stack.pop()
+            if state[d] in (WAITING, READY):
+                if state[d] == READY:
+                    self.ready.remove(d)
+                state[d] = BLOCKED
+                self.emit(ev.TaskBlocked(g.hashes[d], g.names[d], reason))
+                stack.extend(g.dependents[d])
+
+    def _recover_crash(self, batch: list[int]) -> None:
+        """A worker died (killed, segfault, out of memory): the pool is broken.
+        Break the dead workers' locks, retry the tasks one by one in a new pool."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=False, cancel_futures=True)
+            self.executor = None
+        for i in batch:
+            h = self.graph.hashes[i]
+            info = self.store.lock_info(h)
+            if info is not None and info.host == self._host and info.pid and not pid_alive(info.pid):
+                self.store.break_lock(h, info)
+            self.crashes[i] = self.crashes.get(i, 0) + 1
+            if self.crashes[i] >= MAX_CRASHES:
+                self._fail(i, "the worker process running this task died", "")
+            else:
+                self.state[i] = READY
+                self.ready.appendleft(i)
+
+    # ---- tasks held by others ---------------------------------------------
+
+    async def _poll_elsewhere(self) -> list[tuple[int, str, LockInfo | None]]:
+        """Wait out the back-off, then see what became of the tasks held elsewhere."""
+        await asyncio.sleep(self._backoff)
+        self._backoff = min(self._backoff * 2, POLL_MAX)
+        changes: list[tuple[int, str, LockInfo | None]] = []
+        for i in list(self.elsewhere):
+            h = self.graph.hashes[i]
+            if await self.store.aexists(h):
+                changes.append((i, "done", None))
+                continue
+            info = await self.store.alock_info(h)
+            if info is None:
+                changes.append((i, "free", None))
+            elif info.failed:
+                changes.append((i, "failed", info))
+            elif info.host == self._host and info.pid and not pid_alive(info.pid):
+                if self.store.break_lock(h, info):
+                    changes.append((i, "free", info))
+        return changes
+
+    def _apply_poll(self, changes: list[tuple[int, str, LockInfo | None]]) -> None:
+        if changes:
+            self._backoff = POLL_FIRST
+        now = time.time()
+        g = self.graph
+        for i, what, info in changes:
+            if self.state[i] != ELSEWHERE:
+                continue
+            self.elsewhere.discard(i)
+            if what == "done":
+                self.emit(ev.TaskDoneElsewhere(g.hashes[i], g.names[i], now))
+                self._mark_done(i)
+            elif what == "free":
+                self.state[i] = READY
+                self.ready.appendleft(i)
+            else:
+                owner = f"PID {info.pid} on {info.host}" if info and info.pid else "another worker"
+                self._fail(i, f"marked failed by {owner} (jug --keep-failed); "
+                           "remove its lock to retry", "")
+
+    # ---- progress and shutdown --------------------------------------------
+
+    def _progress(self, force: bool = False) -> None:
+        now = time.time()
+        if not force and now - self._last_progress < PROGRESS_EVERY:
+            return
+        self._last_progress = now
+        running = sum(len(b) for b in self.inflight.values())
+        self.emit(ev.Progress(self.result.done, self.result.total, running,
+                              len(self.result.failures), len(self.elsewhere), now))
+
+    def _shutdown(self) -> None:
+        if self._poll is not None:
+            self._poll.cancel()
+        if self.executor is None:
+            return
+        if self.result.interrupted is None and not self.inflight:
+            self.executor.shutdown(wait=True)
+            return
+        from .pool import terminate
+
+        pids = terminate(self.executor)
+        for batch in self.inflight.values():
+            for i in batch:
+                h = self.graph.hashes[i]
+                info = self.store.lock_info(h)
+                if info is not None and info.pid in pids and info.host == self._host:
+                    self.store.unlock(h)
+        self.inflight.clear()

@@ -1,0 +1,82 @@
+"""Task states as ``jug status`` decides them, from one listing of the store.
+
+A declared task is *Complete* if its result is saved. Otherwise, when all its
+dependencies are saved, it is *Failed* (a failed lock, or a failure record not
+superseded by a result), *Active* (locked) or *Ready*; else it is *Waiting*
+(even if locked). Counts are per task name over all declarations, as jug counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .graph import TaskGraph
+from .store.base import Store
+
+COLUMNS = ("Failed", "Waiting", "Ready", "Complete", "Active")
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """Everything status needs from the store, read once."""
+
+    saved: set[str]
+    locked: set[str]
+    failed: set[str]
+
+    @classmethod
+    def read(cls, store: Store) -> StoreSnapshot:
+        locked = store.list_locks()
+        failed = set(store.list_failures())
+        for h in locked:
+            info = store.lock_info(h)
+            if info is not None and info.failed:
+                failed.add(h)
+        return cls(store.listing(), locked, failed)
+
+
+def node_states(graph: TaskGraph, snap: StoreSnapshot) -> list[str]:
+    """The column name for each node of the graph."""
+    saved = snap.saved
+    done = [h in saved for h in graph.hashes]
+    states = []
+    for i, h in enumerate(graph.hashes):
+        if done[i]:
+            states.append("Complete")
+        elif not all(done[d] for d in graph.deps[i]):
+            states.append("Waiting")
+        elif h in snap.failed:
+            states.append("Failed")
+        elif h in snap.locked:
+            states.append("Active")
+        else:
+            states.append("Ready")
+    return states
+
+
+def counts_by_name(graph: TaskGraph, states: list[str]) -> dict[str, dict[str, int]]:
+    """``{task name: {column: count}}`` over all declarations, names sorted."""
+    table: dict[str, dict[str, int]] = {}
+    for i in graph.declared:
+        row = table.setdefault(graph.names[i], dict.fromkeys(COLUMNS, 0))
+        row[states[i]] += 1
+    return dict(sorted(table.items()))
+
+
+def render_table(table: dict[str, dict[str, int]], width: int = 100) -> str:
+    """jug's layout: 12-wide count columns, then the name; a dotted Total row."""
+    name_width = max(12, width - 12 * len(COLUMNS) - 2)
+
+    def line(cells: list[object], name: str) -> str:
+        return "".join(f"{c!s:>12}" for c in cells) + f"  {name}"
+
+    rule = 12 * len(COLUMNS) + 2 + name_width
+    out = [line(list(COLUMNS), "Task name"), "-" * rule]
+    out += [line([row[c] for c in COLUMNS], name) for name, row in table.items()]
+    out.append("." * rule)
+    out.append(line([sum(r[c] for r in table.values()) for c in COLUMNS], "Total"))
+    return "\n".join(out)
+
+
+def all_complete(table: dict[str, dict[str, int]]) -> bool:
+    return all(row["Complete"] == sum(row.values()) for row in table.values())

@@ -1,0 +1,168 @@
+"""The store contract: where task results, locks and failure records live.
+
+A store maps task hashes (40-character lowercase hex ``str``) to results. Every
+store, whatever its medium, promises:
+
+Results
+  ``listing()`` returns the hashes of all saved results in one pass: callers build
+  status from it instead of asking per task. ``exists``/``load``/``dump``/``remove``
+  work on one hash. ``load`` raises ``KeyError(h)`` when the result is absent and
+  ``StoreError`` when it is present but cannot be decoded. ``dump`` is atomic and
+  durable when it returns: a reader sees the old state or the whole new value,
+  never a partial file, even after a crash. ``dump_many`` gives the same promise
+  for every item while sharing the cost of making them durable. Values are encoded
+  exactly as jug 2.7 encodes them (see ``encoding.py``), so jug can read them.
+
+Locks
+  A lock says "some worker is computing this hash". ``try_lock`` is the only
+  race-free way to take one and answers True to exactly one of many concurrent
+  callers, on any host sharing the store. ``unlock`` releases; ``mark_failed``
+  keeps the lock but flags it failed, as ``jug execute --keep-failed`` does, so no
+  worker retries the task until someone clears it. ``list_locks``/``lock_info``
+  are snapshots: the answer may be stale when it arrives. ``break_lock`` removes a
+  lock believed stale only if it is still the very lock the caller inspected, so
+  a lock re-taken in the meantime survives and two breakers cannot both win.
+
+Failure records
+  The traceback text of a failed task, for status and monitor views. They are
+  cheap to lose (``jug cleanup`` may delete them) but never read half-written.
+
+Async variants
+  ``aexists``, ``alock_info`` and ``asave_failure`` do the same as their blocking
+  twins without blocking the event loop, because a network filesystem can stall
+  for seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from jug_async.errors import StoreError
+
+_HASH = re.compile(r"[0-9a-f]{40}")
+_LOCK_PID_HOST = re.compile(r"PID (\d+) on HOSTNAME (.*)")
+_LOCK_CREATED = re.compile(r"Lock created on (.*)")
+
+
+def check_hash(h: str) -> str:
+    """Return ``h`` if it is a task hash; a store must never turn anything else
+    (``../x``, bytes, an empty string) into a path or key."""
+    if not isinstance(h, str) or not _HASH.fullmatch(h):
+        raise StoreError(f"not a task hash (40 lowercase hex characters): {h!r}")
+    return h
+
+
+def is_hash(name: str) -> bool:
+    """Whether ``name`` looks like a task hash (for filtering directory listings)."""
+    return _HASH.fullmatch(name) is not None
+
+
+def lock_text(pid: int | None = None, host: str | None = None) -> str:
+    """The two lines jug 2.7 writes into a lock file, for this process by default.
+
+    The same text in every store lets ``jug status`` style tools show who holds a
+    lock, and lets ``break_lock`` recognise the lock it inspected.
+    """
+    pid = os.getpid() if pid is None else pid
+    host = socket.gethostname() if host is None else host
+    created = datetime.now().strftime("%Y-%m-%d (%Hh%M.%S)")
+    return f"PID {pid} on HOSTNAME {host}\nLock created on {created}\n"
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """A snapshot of one lock, as read at one moment.
+
+    ``pid``, ``host`` and ``created`` are None when the content is not jug's format
+    (for example a lock read between its creation and its first write).
+    ``failed`` is jug's ``--keep-failed`` marker: the lock's mtime set to 1.
+    """
+
+    hash: str
+    pid: int | None
+    host: str | None
+    created: str | None
+    mtime: float
+    failed: bool
+
+    @classmethod
+    def parse(cls, h: str, text: str, mtime: float) -> LockInfo:
+        """Build the snapshot from a lock file's text and its ``st_mtime``."""
+        lines = text.split("\n")
+        pid = host = created = None
+        if m := _LOCK_PID_HOST.fullmatch(lines[0]):
+            pid, host = int(m.group(1)), m.group(2)
+        if len(lines) > 1 and (m := _LOCK_CREATED.fullmatch(lines[1])):
+            created = m.group(1)
+        return cls(h, pid, host, created, mtime, mtime == 1)
+
+
+@runtime_checkable
+class Store(Protocol):
+    """What every store offers; see the module docstring for the promises."""
+
+    def describe(self) -> str:
+        """Where the store is, for headers and logs (a jugdir path, ``memory:``)."""
+        ...
+
+    def listing(self) -> set[str]:
+        """Hashes of all saved results, read in one pass."""
+        ...
+
+    def exists(self, h: str) -> bool: ...
+
+    def load(self, h: str) -> Any:
+        """The value saved under ``h``; ``KeyError(h)`` if absent."""
+        ...
+
+    def dump(self, h: str, value: Any) -> int:
+        """Save atomically and durably; return the number of bytes written."""
+        ...
+
+    def dump_many(self, items: Sequence[tuple[str, Any]]) -> list[int]:
+        """``dump`` for each item, sharing the syncs; all durable on return."""
+        ...
+
+    def remove(self, h: str) -> bool:
+        """Delete the result; whether there was one."""
+        ...
+
+    def try_lock(self, h: str) -> bool:
+        """Take the lock of ``h``; False if anyone (any host) holds it."""
+        ...
+
+    def unlock(self, h: str) -> None: ...
+
+    def mark_failed(self, h: str) -> None:
+        """Keep the lock but flag it failed (jug ``--keep-failed``)."""
+        ...
+
+    def list_locks(self) -> set[str]: ...
+
+    def lock_info(self, h: str) -> LockInfo | None:
+        """A snapshot of the lock of ``h``; None when not locked."""
+        ...
+
+    def break_lock(self, h: str, seen: LockInfo) -> bool:
+        """Remove the lock only if it is still the one ``seen`` describes."""
+        ...
+
+    def save_failure(self, h: str, text: str) -> None: ...
+
+    def load_failure(self, h: str) -> str | None: ...
+
+    def list_failures(self) -> set[str]: ...
+
+    def clear_failure(self, h: str) -> None: ...
+
+    async def aexists(self, h: str) -> bool: ...
+
+    async def alock_info(self, h: str) -> LockInfo | None: ...
+
+    async def asave_failure(self, h: str, text: str) -> None: ...

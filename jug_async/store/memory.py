@@ -1,0 +1,122 @@
+"""MemoryStore: the store contract in one process's memory, for fast tests and
+throwaway runs (the role of jug's ``dict_store``).
+
+Values are kept value-encoded (as jug would write them), so a value that jug could
+not save fails here too, and mutating an object after ``dump`` does not change
+what ``load`` returns. Locks are a dict; they exclude threads of this process only.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from jug_async.store.base import LockInfo, check_hash, lock_text
+from jug_async.store.encoding import decode, encode
+
+
+class MemoryStore:
+    """Results, locks and failure records in dicts, guarded by one mutex."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._results: dict[str, bytes] = {}
+        self._locks: dict[str, LockInfo] = {}
+        self._failures: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryStore({len(self._results)} results)"
+
+    def describe(self) -> str:
+        return "memory:"
+
+    # -- results -------------------------------------------------------------
+
+    def listing(self) -> set[str]:
+        with self._mutex:
+            return set(self._results)
+
+    def exists(self, h: str) -> bool:
+        return check_hash(h) in self._results
+
+    def load(self, h: str) -> Any:
+        try:
+            data = self._results[check_hash(h)]
+        except KeyError:
+            raise KeyError(h) from None
+        return decode(data)
+
+    def dump(self, h: str, value: Any) -> int:
+        return self.dump_many([(h, value)])[0]
+
+    def dump_many(self, items: Sequence[tuple[str, Any]]) -> list[int]:
+        """Encode everything first, so a value that fails saves nothing."""
+        encoded = [(check_hash(h), encode(value)) for h, value in items]
+        with self._mutex:
+            self._results.update(encoded)
+        return [len(data) for _, data in encoded]
+
+    def remove(self, h: str) -> bool:
+        with self._mutex:
+            return self._results.pop(check_hash(h), None) is not None
+
+    # -- locks ---------------------------------------------------------------
+
+    def try_lock(self, h: str) -> bool:
+        with self._mutex:
+            if check_hash(h) in self._locks:
+                return False
+            self._locks[h] = LockInfo.parse(h, lock_text(), time.time())
+            return True
+
+    def unlock(self, h: str) -> None:
+        with self._mutex:
+            self._locks.pop(check_hash(h), None)
+
+    def mark_failed(self, h: str) -> None:
+        with self._mutex:
+            if (info := self._locks.get(check_hash(h))) is not None:
+                self._locks[h] = replace(info, mtime=1.0, failed=True)
+
+    def list_locks(self) -> set[str]:
+        with self._mutex:
+            return set(self._locks)
+
+    def lock_info(self, h: str) -> LockInfo | None:
+        return self._locks.get(check_hash(h))
+
+    def break_lock(self, h: str, seen: LockInfo) -> bool:
+        with self._mutex:
+            if self._locks.get(check_hash(h)) != seen:
+                return False
+            del self._locks[h]
+            return True
+
+    # -- failure records -----------------------------------------------------
+
+    def save_failure(self, h: str, text: str) -> None:
+        self._failures[check_hash(h)] = text
+
+    def load_failure(self, h: str) -> str | None:
+        return self._failures.get(check_hash(h))
+
+    def list_failures(self) -> set[str]:
+        with self._mutex:
+            return set(self._failures)
+
+    def clear_failure(self, h: str) -> None:
+        self._failures.pop(check_hash(h), None)
+
+    # -- async variants: nothing here can block ------------------------------
+
+    async def aexists(self, h: str) -> bool:
+        return self.exists(h)
+
+    async def alock_info(self, h: str) -> LockInfo | None:
+        return self.lock_info(h)
+
+    async def asave_failure(self, h: str, text: str) -> None:
+        self.save_failure(h, text)

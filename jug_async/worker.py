@@ -1,0 +1,199 @@
+"""What runs in a worker process: lock, run, save, unlock; report an Outcome.
+
+The scheduler sends batches of ``TaskSpec``; the worker takes each task's lock,
+checks again that the result is not already saved (another host may have
+finished it since the scheduler listed the store), resolves the arguments
+(loading dependency results through a small per-process cache), calls the
+function and saves the result itself: results never travel back through the
+pipe, only a small ``Outcome``. A batch's results are saved with one group
+commit (``Store.dump_many``) before any of their locks is released.
+
+The jugfile's functions arrive once per process, as one cloudpickle blob (by
+value: workers cannot import the jugfile by name). They are unpickled together
+so they share one globals dict, which becomes a stand-in module under the
+jugfile's name: classes defined in the jugfile then pickle by reference in
+results, exactly as they do under jug.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+import cloudpickle
+
+from . import compat, registry
+from .running import mark_running
+from .store.base import Store
+from .store.open import open_store
+from .task import value
+
+DONE = "done"  # ran here and saved
+FAILED = "failed"  # the function raised (or its result could not be saved)
+LOCKED = "locked"  # someone else holds the lock: not run
+ALREADY = "already"  # saved by someone else between listing and locking
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    hash: str
+    name: str
+    func: int  # key into the worker's function table
+    payload: bytes  # cloudpickle of (args, kwargs); Tasks inside arrive as TaskRef
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    hash: str
+    status: str
+    seconds: float = 0.0
+    nbytes: int = 0
+    pid: int = 0
+    error: str = ""
+    traceback: str = ""
+
+
+class _CachedLoads:
+    """The store, with ``load`` memoised under a byte budget: many tasks often read
+    the same inputs (every k-means reads every feature vector)."""
+
+    def __init__(self, store: Store, budget: int) -> None:
+        self._store = store
+        self._budget = budget
+        self._used = 0
+        self._cache: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+
+    def load(self, h: str) -> Any:
+        hit = self._cache.get(h)
+        if hit is not None:
+            self._cache.move_to_end(h)
+            return hit[0]
+        v = self._store.load(h)
+        size = int(getattr(v, "nbytes", 0)) or 1024
+        if size <= self._budget // 4:
+            self._cache[h] = (v, size)
+            self._used += size
+            while self._used > self._budget:
+                _, (_, s) = self._cache.popitem(last=False)
+                self._used -= s
+        return v
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+@dataclass
+class _WorkerState:
+    store: Store
+    functions: dict[int, Any]
+
+
+_state: _WorkerState | None = None  # one per worker process, set by init_worker
+
+
+def init_worker(cwd: str, store_spec: str, module_name: str, functions_blob: bytes,
+                cache_bytes: int = 256 << 20) -> None:
+    """ProcessPoolExecutor initializer. Ctrl-C goes to the whole terminal process
+    group: workers ignore it and let the scheduler stop them cleanly."""
+    global _state
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    mark_running()
+    if cwd not in sys.path:
+        sys.path.insert(0, cwd)
+    compat.install()
+    module = sys.modules.get(module_name)
+    if module is None:
+        module = types.ModuleType(module_name)
+        sys.modules[module_name] = module
+    functions: dict[int, Any] = cloudpickle.loads(functions_blob)
+    for f in functions.values():
+        for k, v in getattr(f, "__globals__", {}).items():
+            if not k.startswith("__"):
+                module.__dict__.setdefault(k, v)
+    store = open_store(store_spec)
+    registry.set_process_context(registry.LoadContext(store=_CachedLoads(store, cache_bytes),
+                                                      collect=False))
+    _state = _WorkerState(store=store, functions=functions)
+
+
+def run_batch(specs: list[TaskSpec]) -> list[Outcome]:
+    """Run a batch of ready tasks; never raises for a task's own error."""
+    assert _state is not None, "init_worker was not called"
+    store, pid = _state.store, os.getpid()
+    outcomes: list[Outcome] = []
+    to_save: list[tuple[str, Any]] = []
+    timings: list[tuple[TaskSpec, float]] = []
+    try:
+        for spec in specs:
+            if not store.try_lock(spec.hash):
+                outcomes.append(Outcome(spec.hash, LOCKED, pid=pid))
+                continue
+            if store.exists(spec.hash):
+                store.unlock(spec.hash)
+                outcomes.append(Outcome(spec.hash, ALREADY, pid=pid))
+                continue
+            t0 = time.perf_counter()
+            try:
+                result = _call(spec)
+            except BaseException as e:
+                outcomes.append(_failed(store, spec, e, time.perf_counter() - t0, pid))
+                continue
+            to_save.append((spec.hash, result))
+            timings.append((spec, time.perf_counter() - t0))
+        outcomes.extend(_save(store, to_save, timings, pid))
+    finally:
+        for o in outcomes:
+            if o.status in (DONE, FAILED):
+                store.unlock(o.hash)
+    return outcomes
+
+
+def _call(spec: TaskSpec) -> Any:
+    assert _state is not None
+    f = _state.functions[spec.func]
+    args, kwargs = cloudpickle.loads(spec.payload)
+    return f(*[value(a) for a in args], **{k: value(v) for k, v in kwargs.items()})
+
+
+def _save(store: Store, items: list[tuple[str, Any]], timings: list[tuple[TaskSpec, float]],
+          pid: int) -> list[Outcome]:
+    """Group-commit the batch; if that fails, save one by one to find the culprit."""
+    if not items:
+        return []
+    try:
+        sizes = store.dump_many(items)
+    except Exception:
+        sizes = None
+    outcomes = []
+    for i, ((h, result), (spec, seconds)) in enumerate(zip(items, timings, strict=True)):
+        if sizes is None:
+            try:
+                nbytes = store.dump(h, result)
+            except Exception as e:
+                outcomes.append(_failed(store, spec, e, seconds, pid, when="saving its result"))
+                continue
+        else:
+            nbytes = sizes[i]
+        store.clear_failure(h)
+        outcomes.append(Outcome(h, DONE, seconds, nbytes, pid))
+    return outcomes
+
+
+def _failed(store: Store, spec: TaskSpec, exc: BaseException, seconds: float, pid: int,
+            when: str = "") -> Outcome:
+    tb = "".join(traceback.format_exception(exc))
+    line = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
+    if when:
+        line = f"{line} (while {when})"
+    try:
+        store.save_failure(spec.hash, f"{spec.name}\n{tb}")
+    except OSError:
+        pass  # the traceback still reaches the scheduler in the Outcome
+    return Outcome(spec.hash, FAILED, seconds, 0, pid, line, tb)

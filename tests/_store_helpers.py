@@ -1,0 +1,236 @@
+"""Shared by the store tests: sample values, a deep equality check, the contract
+every Store must pass (subclassed per store), and the bodies of racing processes
+(importable, so spawned children can run them)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import socket
+from typing import Any
+
+import numpy as np
+import pytest
+
+from jug_async.errors import StoreError
+from jug_async.store.base import LockInfo, Store
+
+CREATED = re.compile(r"\d{4}-\d{2}-\d{2} \(\d{2}h\d{2}\.\d{2}\)")
+
+
+def H(i: object) -> str:
+    """A task-like hash for test key ``i``."""
+    return hashlib.sha1(repr(i).encode()).hexdigest()
+
+
+class Tagged(np.ndarray):
+    """An ndarray subclass: must survive a round trip as itself (so it is pickled)."""
+
+
+def sample_values() -> dict[str, Any]:
+    return {
+        "none": None,
+        "int": 42,
+        "bigint": 2**100,
+        "float": 1.5,
+        "str": "héllo",
+        "bytes": b"\x00\x01",
+        "dict": {"a": 1, "b": [1, 2]},
+        "set": {1, 2, 3},
+        "tuple": (1, "two", (3.0,)),
+        "nested": {"k": [(1, {2}), {"x": None}], "arr": np.arange(3)},
+        "f64": np.linspace(0, 1, 7),
+        "i8": np.array([-3, 0, 7], dtype=np.int8),
+        "bool": np.array([True, False]),
+        "fortran": np.asfortranarray(np.arange(12, dtype=np.float32).reshape(3, 4)),
+        "zero_d": np.array(3.25),
+        "empty": np.zeros((0, 3)),
+        "object": np.array([None, "a", 1], dtype=object),
+        "subclass": np.arange(4.0).view(Tagged),
+        "scalar": np.float64(2.5),
+    }
+
+
+def assert_same(got: Any, want: Any) -> None:
+    """Equal value *and* type (an array must come back with its dtype and order)."""
+    assert type(got) is type(want), (type(got), type(want))
+    if isinstance(want, np.ndarray):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.isfortran(got) == np.isfortran(want)
+        assert got.tolist() == want.tolist()
+    elif isinstance(want, dict):
+        assert got.keys() == want.keys()
+        for k in want:
+            assert_same(got[k], want[k])
+    elif isinstance(want, list | tuple):
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert_same(g, w)
+    else:
+        assert got == want
+
+
+class StoreContract:
+    """The Store contract, run against every store: a subclass supplies ``store``."""
+
+    @pytest.fixture
+    def store(self) -> Store:
+        raise NotImplementedError
+
+    def test_is_a_store(self, store: Store) -> None:
+        assert isinstance(store, Store)
+        assert store.describe()
+
+    @pytest.mark.parametrize("name", sorted(sample_values()))
+    def test_round_trip(self, store: Store, name: str) -> None:
+        value = sample_values()[name]
+        h = H(name)
+        assert not store.exists(h)
+        assert store.dump(h, value) >= 0
+        assert store.exists(h)
+        assert_same(store.load(h), value)
+
+    def test_none_is_empty(self, store: Store) -> None:
+        assert store.dump(H(0), None) == 0
+        assert store.load(H(0)) is None
+
+    def test_listing_remove_and_missing(self, store: Store) -> None:
+        assert store.listing() == set()
+        store.dump(H(1), 1)
+        store.dump(H(2), None)
+        assert store.listing() == {H(1), H(2)}
+        assert store.remove(H(1)) is True
+        assert store.remove(H(1)) is False
+        assert store.listing() == {H(2)}
+        with pytest.raises(KeyError):
+            store.load(H(1))
+
+    def test_dump_overwrites(self, store: Store) -> None:
+        store.dump(H(1), "old")
+        store.dump(H(1), "new")
+        assert store.load(H(1)) == "new"
+
+    def test_dump_many(self, store: Store) -> None:
+        values = sample_values()
+        sizes = store.dump_many([(H(k), v) for k, v in values.items()])
+        assert len(sizes) == len(values) and sizes[0] == 0
+        assert store.listing() == {H(k) for k in values}
+        for k, v in values.items():
+            assert_same(store.load(H(k)), v)
+        assert store.dump_many([]) == []
+
+    def test_unpicklable_value_saves_nothing(self, store: Store) -> None:
+        with pytest.raises(Exception):  # noqa: B017 - whatever pickle raises
+            store.dump(H(1), {"f": lambda: 0})
+        assert not store.exists(H(1))
+        with pytest.raises(Exception):  # noqa: B017
+            store.dump_many([(H(2), 2), (H(3), [lambda: 0]), (H(4), 4)])
+        assert store.listing() == set()
+
+    def test_rejects_non_hashes(self, store: Store) -> None:
+        for bad in ("../../etc/passwd", "ABC", H(1).upper(), H(1).encode()):
+            with pytest.raises(StoreError):
+                store.exists(bad)  # type: ignore[arg-type]
+        with pytest.raises(StoreError):
+            store.try_lock("pack-save")
+
+    def test_lock_cycle(self, store: Store) -> None:
+        h = H("lock")
+        assert store.lock_info(h) is None
+        assert store.try_lock(h) is True
+        assert store.try_lock(h) is False
+        assert store.list_locks() == {h}
+        info = store.lock_info(h)
+        assert info is not None
+        assert (info.hash, info.pid, info.host) == (h, os.getpid(), socket.gethostname())
+        assert info.created and CREATED.fullmatch(info.created)
+        assert not info.failed and info.mtime > 1
+        store.unlock(h)
+        store.unlock(h)  # releasing twice is harmless
+        assert store.lock_info(h) is None and store.list_locks() == set()
+        assert store.try_lock(h) is True
+
+    def test_mark_failed(self, store: Store) -> None:
+        h = H("failed")
+        store.mark_failed(h)  # not locked: nothing to mark
+        assert store.lock_info(h) is None
+        store.try_lock(h)
+        store.mark_failed(h)
+        info = store.lock_info(h)
+        assert info is not None and info.failed and info.mtime == 1
+        assert store.try_lock(h) is False
+
+    def test_break_lock(self, store: Store) -> None:
+        h = H("stale")
+        store.try_lock(h)
+        seen = store.lock_info(h)
+        assert seen is not None
+        assert store.break_lock(h, seen) is True
+        assert store.lock_info(h) is None
+        assert store.break_lock(h, seen) is False
+
+    def test_break_lock_spares_a_new_lock(self, store: Store) -> None:
+        h = H("retaken")
+        store.try_lock(h)
+        seen = store.lock_info(h)
+        assert seen is not None
+        store.unlock(h)
+        store.try_lock(h)  # taken again meanwhile: a different lock
+        store.mark_failed(h)  # make sure it differs even within one clock tick
+        now = store.lock_info(h)
+        assert store.break_lock(h, seen) is False
+        assert store.lock_info(h) == now
+
+    def test_failures(self, store: Store) -> None:
+        assert store.load_failure(H(1)) is None and store.list_failures() == set()
+        store.save_failure(H(1), "Traceback: boom ✗")
+        store.save_failure(H(2), "first")
+        store.save_failure(H(2), "second")
+        assert store.load_failure(H(1)) == "Traceback: boom ✗"
+        assert store.load_failure(H(2)) == "second"
+        assert store.list_failures() == {H(1), H(2)}
+        assert store.listing() == set()  # failures are not results
+        store.clear_failure(H(1))
+        store.clear_failure(H(1))
+        assert store.list_failures() == {H(2)}
+
+    async def test_async_variants(self, store: Store) -> None:
+        h = H("async")
+        assert await store.aexists(h) is False
+        store.dump(h, 1)
+        assert await store.aexists(h) is True
+        assert await store.alock_info(h) is None
+        store.try_lock(h)
+        assert await store.alock_info(h) == store.lock_info(h)
+        await store.asave_failure(h, "async boom")
+        assert store.load_failure(h) == "async boom"
+
+
+# -- bodies of racing processes (run in spawned children) ----------------------
+
+
+def race_try_lock(jugdir: str, rounds: int, barrier: Any, out: Any) -> None:
+    """Try to lock H(("race", r)) for each round, in step with the other racer."""
+    from jug_async.store.file import FileStore
+
+    store = FileStore(jugdir)
+    won = []
+    for r in range(rounds):
+        barrier.wait()
+        if store.try_lock(H(("race", r))):
+            won.append(r)
+    out.put(won)
+
+
+def race_break_lock(jugdir: str, seen: list[LockInfo], barrier: Any, out: Any) -> None:
+    """Try to break each stale lock in ``seen``, in step with the other breaker."""
+    from jug_async.store.file import FileStore
+
+    store = FileStore(jugdir)
+    won = []
+    for r, info in enumerate(seen):
+        barrier.wait()
+        if store.break_lock(info.hash, info):
+            won.append(r)
+    out.put(won)

@@ -1,0 +1,316 @@
+"""FileStore: the contract on real files, and byte-level interop with jug 2.7.0
+(its store API in this process, its lock code in a subprocess)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _store_helpers import (
+    CREATED,
+    H,
+    StoreContract,
+    assert_same,
+    race_break_lock,
+    race_try_lock,
+    sample_values,
+)
+from jug.backends.file_store import file_store
+
+from jug_async.errors import StoreError
+from jug_async.store.file import FileStore
+from jug_async.store.open import open_store
+
+
+class TestFileStoreContract(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path: Path) -> FileStore:
+        return FileStore(tmp_path / "jugfile.jugdata")
+
+
+@pytest.fixture
+def jugdir(tmp_path: Path) -> str:
+    return str(tmp_path / "jugfile.jugdata")
+
+
+def temp_files(jugdir: str) -> list[str]:
+    try:
+        return os.listdir(os.path.join(jugdir, "tempfiles"))
+    except FileNotFoundError:
+        return []
+
+
+def test_layout_is_jugs(jugdir: str) -> None:
+    store = FileStore(jugdir)
+    h = H(1)
+    store.dump(h, [1])
+    store.try_lock(h)
+    assert os.path.isfile(os.path.join(jugdir, h[:2], h[2:]))
+    assert os.path.isfile(os.path.join(jugdir, "locks", h + ".lock"))
+    assert temp_files(jugdir) == []
+
+
+def test_reading_creates_nothing(tmp_path: Path) -> None:
+    jugdir = tmp_path / "fresh.jugdata"
+    store = open_store(str(jugdir))
+    assert isinstance(store, FileStore)
+    assert store.listing() == set()
+    assert not store.exists(H(1))
+    with pytest.raises(KeyError):
+        store.load(H(1))
+    assert store.list_locks() == set() and store.lock_info(H(1)) is None
+    assert store.list_failures() == set() and store.load_failure(H(1)) is None
+    assert store.remove(H(1)) is False
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- results: byte compatibility with jug --------------------------------------
+
+
+def test_jug_loads_what_we_dump(jugdir: str) -> None:
+    ours, values = FileStore(jugdir), sample_values()
+    for k, v in values.items():
+        ours.dump(H(k), v)
+    theirs = file_store(jugdir)
+    for k, v in values.items():
+        assert_same(theirs.load(H(k).encode()), v)
+    assert {k.decode() for k in theirs.list()} == ours.listing()
+
+
+def test_we_load_what_jug_dumps(jugdir: str) -> None:
+    theirs, values = file_store(jugdir), sample_values()
+    for k, v in values.items():
+        theirs.dump(v, H(k))
+    ours = FileStore(jugdir)
+    for k, v in values.items():
+        assert_same(ours.load(H(k)), v)
+    assert ours.listing() == {k.decode() for k in theirs.list()}
+
+
+def test_files_are_byte_identical(tmp_path: Path) -> None:
+    ours, theirs = FileStore(tmp_path / "a"), file_store(str(tmp_path / "b"))
+    for k, v in sample_values().items():
+        ours.dump(H(k), v)
+        theirs.dump(v, H(k))
+        a = (tmp_path / "a" / H(k)[:2] / H(k)[2:]).read_bytes()
+        b = (tmp_path / "b" / H(k)[:2] / H(k)[2:]).read_bytes()
+        assert a == b, k
+
+
+def test_dump_returns_file_size(jugdir: str) -> None:
+    store = FileStore(jugdir)
+    h = H("size")
+    size = store.dump(h, np.arange(1000))
+    assert size == os.path.getsize(os.path.join(jugdir, h[:2], h[2:])) > 8000
+
+
+def test_compress_numpy_is_still_loadable_by_jug(jugdir: str) -> None:
+    FileStore(jugdir, compress_numpy=True).dump(H(1), np.arange(5))
+    with open(os.path.join(jugdir, H(1)[:2], H(1)[2:]), "rb") as f:
+        assert not f.read().startswith(b"\x93NUMPY")
+    assert_same(file_store(jugdir).load(H(1).encode()), np.arange(5))
+
+
+def test_failures_are_invisible_to_jug(jugdir: str) -> None:
+    store = FileStore(jugdir)
+    store.dump(H(1), 1)
+    store.save_failure(H(2), "boom")
+    assert {k.decode() for k in file_store(jugdir).list()} == {H(1)}
+
+
+def test_undecodable_result_is_a_store_error(jugdir: str) -> None:
+    h = H("bad")
+    os.makedirs(os.path.join(jugdir, h[:2]))
+    with open(os.path.join(jugdir, h[:2], h[2:]), "wb") as f:
+        f.write(b"garbage")
+    with pytest.raises(StoreError, match=h):
+        FileStore(jugdir).load(h)
+
+
+# -- atomicity -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("group_sync", [True, False])
+def test_dump_many_leaves_no_temp_files(jugdir: str, group_sync: bool) -> None:
+    store = FileStore(jugdir)
+    store._group_sync = group_sync  # exercise both the syncfs and the fsync path
+    items = [(H(i), {"i": i}) for i in range(20)]
+    assert len(store.dump_many(items)) == 20
+    assert temp_files(jugdir) == []
+    assert FileStore(jugdir).listing() == {h for h, _ in items}
+
+
+def test_failed_dump_leaves_nothing(jugdir: str) -> None:
+    store = FileStore(jugdir)
+    with pytest.raises(Exception):  # noqa: B017 - whatever pickle raises
+        store.dump(H(1), [lambda: 0])
+    with pytest.raises(Exception):  # noqa: B017
+        store.dump_many([(H(2), 2), (H(3), lambda: 0)])
+    assert temp_files(jugdir) == []
+    assert store.listing() == set()
+    assert file_store(jugdir).list() == []
+
+
+def test_group_sync_is_detected_on_local_disk(jugdir: str) -> None:
+    store = FileStore(jugdir)
+    store.dump_many([(H(1), 1), (H(2), 2)])
+    assert isinstance(store._group_sync, bool)
+
+
+# -- the pack (jug pack) -------------------------------------------------------
+
+
+def make_pack(jugdir: str) -> dict[str, object]:
+    """Results packed by jug itself, as ``jug pack`` does."""
+    values = {H(i): {"small": i} for i in range(5)}
+    theirs = file_store(jugdir)
+    for h, v in values.items():
+        theirs.dump(v, h)
+    assert theirs.update_pack() == 5
+    assert not any(os.path.exists(os.path.join(jugdir, h[:2], h[2:])) for h in values)
+    return values
+
+
+def test_loads_a_jug_pack(jugdir: str) -> None:
+    values = make_pack(jugdir)
+    ours = FileStore(jugdir)
+    assert ours.listing() == set(values)
+    for h, v in values.items():
+        assert ours.exists(h)
+        assert ours.load(h) == v
+
+
+def test_pack_made_after_open_is_noticed(jugdir: str) -> None:
+    ours = FileStore(jugdir)
+    assert ours.listing() == set()
+    values = make_pack(jugdir)
+    h = next(iter(values))
+    assert ours.load(h) == values[h]
+    assert ours.listing() == set(values)
+
+
+def test_dump_and_remove_drop_packed_keys(jugdir: str) -> None:
+    values = make_pack(jugdir)
+    first, second, *_ = values
+    ours = FileStore(jugdir)
+    ours.dump(first, "new")
+    assert ours.remove(second) is True
+    theirs = file_store(jugdir)  # a fresh jug reads the pack again
+    assert theirs.load(first.encode()) == "new"
+    assert not theirs.can_load(second.encode())
+    assert first.encode() not in theirs.packed and len(theirs.packed) == 3
+    assert ours.load(first) == "new" and not ours.exists(second)
+    assert ours.list_locks() == set()  # pack-save.lock released
+    assert temp_files(jugdir) == []
+
+
+# -- locks: interop with jug ---------------------------------------------------
+
+
+def test_locks_exclude_jug_and_vice_versa(jugdir: str) -> None:
+    ours = FileStore(jugdir)
+    theirs = file_store(jugdir)
+    assert ours.try_lock(H(1))
+    assert theirs.getlock(H(1)).get() is False
+    assert theirs.getlock(H(2)).get() is True
+    assert ours.try_lock(H(2)) is False
+    assert ours.list_locks() == {k.decode() for k in theirs.listlocks()} == {H(1), H(2)}
+    theirs.getlock(H(1)).release()
+    assert ours.lock_info(H(1)) is None
+
+
+def test_lock_content_matches_jug(jugdir: str) -> None:
+    FileStore(jugdir).try_lock(H(1))
+    with open(os.path.join(jugdir, "locks", H(1) + ".lock")) as f:
+        first, second, rest = f.read().split("\n")
+    assert first == f"PID {os.getpid()} on HOSTNAME {socket.gethostname()}"
+    assert second.startswith("Lock created on ") and CREATED.fullmatch(second[16:])
+    assert rest == ""
+
+
+def test_parses_a_lock_jug_made_in_another_process(jugdir: str) -> None:
+    code = ("import sys; from jug.backends.file_store import file_store; "
+            "assert file_store(sys.argv[1]).getlock(sys.argv[2]).get()")
+    proc = subprocess.Popen([sys.executable, "-c", code, jugdir, H(1)])
+    assert proc.wait() == 0
+    info = FileStore(jugdir).lock_info(H(1))
+    assert info is not None
+    assert (info.pid, info.host) == (proc.pid, socket.gethostname())
+    assert info.created and CREATED.fullmatch(info.created) and not info.failed
+
+
+def test_failed_marks_are_shared_with_jug(jugdir: str) -> None:
+    ours, theirs = FileStore(jugdir), file_store(jugdir)
+    ours.try_lock(H(1))
+    ours.mark_failed(H(1))
+    assert theirs.getlock(H(1)).is_failed()
+    theirs.getlock(H(2)).get()
+    assert not ours.lock_info(H(2)).failed  # type: ignore[union-attr]
+    theirs.getlock(H(2)).fail()
+    assert ours.lock_info(H(2)).failed  # type: ignore[union-attr]
+
+
+def test_list_locks_skips_foreign_files(jugdir: str) -> None:
+    store = FileStore(jugdir)
+    store.try_lock(H(1))
+    for name in ("pack-save.lock", "notes.txt", f".{H(2)}.breaking.x"):
+        open(os.path.join(jugdir, "locks", name), "w").close()
+    assert store.list_locks() == {H(1)}
+
+
+async def test_alock_info_reads_jug_locks(jugdir: str) -> None:
+    file_store(jugdir).getlock(H(1)).get()
+    store = FileStore(jugdir)
+    info = await store.alock_info(H(1))
+    assert info == store.lock_info(H(1)) and info is not None and info.pid == os.getpid()
+
+
+async def test_aexists_sees_packed_results(jugdir: str) -> None:
+    values = make_pack(jugdir)
+    store = FileStore(jugdir)
+    assert all([await store.aexists(h) for h in values])
+    await store.asave_failure(H("x"), "tb")
+    assert temp_files(jugdir) == []
+
+
+# -- races between real processes ----------------------------------------------
+
+
+def run_racers(target: object, *args: object) -> list[list[int]]:
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, barrier, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    return results
+
+
+def test_try_lock_race_has_one_winner(jugdir: str) -> None:
+    rounds = 150
+    a, b = run_racers(race_try_lock, jugdir, rounds)
+    assert not set(a) & set(b)
+    assert set(a) | set(b) == set(range(rounds))
+
+
+def test_break_lock_race_has_one_winner(jugdir: str) -> None:
+    store = FileStore(jugdir)
+    seen = []
+    for r in range(100):
+        h = H(("stale", r))
+        store.try_lock(h)
+        seen.append(store.lock_info(h))
+    a, b = run_racers(race_break_lock, jugdir, seen)
+    assert not set(a) & set(b)
+    assert set(a) | set(b) == set(range(100))
+    assert store.list_locks() == set()
+    assert [n for n in os.listdir(os.path.join(jugdir, "locks"))] == []
