@@ -10,6 +10,7 @@ Layout (imports point down only):
     registry, jugfile, compat   loading a jugfile and answering `import jug`
 """
 
+from .jugfile import init as init
 from .running import is_jug_running as is_jug_running
 from .task import Task as Task
 from .task import TaskGenerator as TaskGenerator

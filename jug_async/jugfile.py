@@ -28,6 +28,7 @@ class LoadedJugfile:
     path: Path
     module: types.ModuleType
     tasks: list[Task]
+    store: Store | None
 
 
 def module_name(jugfile: str | os.PathLike[str]) -> str:
@@ -39,7 +40,9 @@ def default_jugdir(jugfile: str | os.PathLike[str]) -> str:
     return os.fspath(jugfile)[:-3] + ".jugdata"
 
 
-def load(jugfile: str | os.PathLike[str], store: Store | None, argv: list[str] = ()) -> LoadedJugfile:
+def load(
+    jugfile: str | os.PathLike[str], store: Store | None, argv: list[str] = ()
+) -> LoadedJugfile:
     """Execute ``jugfile`` and return the tasks it declared, in declaration order.
 
     Raises:
@@ -74,7 +77,22 @@ def load(jugfile: str | os.PathLike[str], store: Store | None, argv: list[str] =
             raise
         except BaseException as e:
             raise JugfileError(_describe_load_error(e, str(path.resolve()), jugfile)) from e
-    return LoadedJugfile(path=path, module=module, tasks=ctx.tasks)
+    return LoadedJugfile(path=path, module=module, tasks=ctx.tasks, store=store)
+
+
+def init(jugfile: str | os.PathLike[str], jugdir: str | None = None,
+         argv: list[str] = ()) -> LoadedJugfile:
+    """Load a jugfile to use its results from a script or notebook (jug's ``init``).
+
+    Unlike ``load``, the store stays current for the rest of the process, so
+    ``task.result`` and ``value(task)`` work after the call returns.
+    """
+    from .store.open import open_store
+
+    store = open_store(jugdir or default_jugdir(jugfile))
+    loaded = load(jugfile, store, list(argv))
+    registry.set_process_context(LoadContext(store=store, collect=False))
+    return loaded
 
 
 def _describe_load_error(exc: BaseException, abspath: str, shown: str | os.PathLike[str]) -> str:

@@ -344,7 +344,7 @@ class Scheduler:
         for i in batch:
             h = self.graph.hashes[i]
             info = self.store.lock_info(h)
-            if info is not None and info.host == self._host and info.pid and not pid_alive(info.pid):
+            if self._dead_local_owner(info):
                 self.store.break_lock(h, info)
             self.crashes[i] = self.crashes.get(i, 0) + 1
             if self.crashes[i] >= MAX_CRASHES:
@@ -354,6 +354,11 @@ class Scheduler:
                 self.ready.appendleft(i)
 
     # ---- tasks held by others ---------------------------------------------
+
+    def _dead_local_owner(self, info: LockInfo | None) -> bool:
+        """A lock whose owner ran on this host and is gone: safe to break at once."""
+        return (info is not None and info.host == self._host and info.pid is not None
+                and not pid_alive(info.pid))
 
     async def _poll_elsewhere(self) -> list[tuple[int, str, LockInfo | None]]:
         """Wait out the back-off, then see what became of the tasks held elsewhere."""
@@ -370,9 +375,8 @@ class Scheduler:
                 changes.append((i, "free", None))
             elif info.failed:
                 changes.append((i, "failed", info))
-            elif info.host == self._host and info.pid and not pid_alive(info.pid):
-                if self.store.break_lock(h, info):
-                    changes.append((i, "free", info))
+            elif self._dead_local_owner(info) and self.store.break_lock(h, info):
+                changes.append((i, "free", info))
         return changes
 
     def _apply_poll(self, changes: list[tuple[int, str, LockInfo | None]]) -> None:

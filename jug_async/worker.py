@@ -17,6 +17,7 @@ results, exactly as they do under jug.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sys
@@ -192,8 +193,6 @@ def _failed(store: Store, spec: TaskSpec, exc: BaseException, seconds: float, pi
     line = f"{type(exc).__name__}: {exc}".splitlines()[0] if str(exc) else type(exc).__name__
     if when:
         line = f"{line} (while {when})"
-    try:
+    with contextlib.suppress(OSError):  # the traceback still reaches the scheduler
         store.save_failure(spec.hash, f"{spec.name}\n{tb}")
-    except OSError:
-        pass  # the traceback still reaches the scheduler in the Outcome
     return Outcome(spec.hash, FAILED, seconds, 0, pid, line, tb)

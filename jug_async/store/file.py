@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import functools
 import os
+import re
 import string
 import sys
 import threading
@@ -43,6 +45,7 @@ _GROUP_SYNC_FS_TYPES = frozenset(
 )  # ext2/3/4, xfs, btrfs, tmpfs, zfs, f2fs
 _PACK_LOCK_PATIENCE = 60.0  # seconds; jug holds pack-save only while rewriting the pack
 _afstat = aiofiles.os.wrap(os.fstat)
+_MISSING = object()
 
 
 def _random_name() -> str:
@@ -63,13 +66,21 @@ def _fsync_dir(path: str) -> None:
         os.close(fd)
 
 
+@functools.cache
 def _libc() -> Any:
     return ctypes.CDLL(None, use_errno=True)
 
 
+def _kernel_reports_syncfs_errors() -> bool:
+    """syncfs() returns writeback errors only since Linux 5.8; before, a failed
+    write could go unnoticed, so per-file fsync is the only safe choice."""
+    release = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return release is not None and (int(release[1]), int(release[2])) >= (5, 8)
+
+
 def _group_sync_works(path: str) -> bool:
     """Whether one syncfs() on ``path``'s filesystem can replace per-file fsyncs."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or not _kernel_reports_syncfs_errors():
         return False
     try:
         libc = _libc()
@@ -98,7 +109,10 @@ class FileStore:
     jug 2.7 at the same time. Safe to share between threads and processes."""
 
     def __init__(self, jugdir: str | os.PathLike[str], *, compress_numpy: bool = False) -> None:
-        self.jugdir = os.fspath(jugdir).rstrip("/") or "/"
+        path = os.fspath(jugdir)
+        if not path:
+            raise StoreError("empty jugdir path")
+        self.jugdir = path.rstrip("/") or path
         self._native = not compress_numpy
         self._mutex = threading.Lock()
         self._pack: dict[str, Any] | None = None  # str hash -> value; read lazily
@@ -158,16 +172,18 @@ class FileStore:
             raise
         return path, size
 
-    def _ensure_dir(self, path: str) -> None:
-        """Create ``path`` if needed, durably: a result renamed into a directory
-        that vanishes on a crash would vanish with it."""
+    def _ensure_dir(self, path: str, *, sync: bool = True) -> None:
+        """Create ``path`` if needed, durably unless the caller syncs the whole
+        filesystem later: a result renamed into a directory that vanishes on a
+        crash would vanish with it."""
         if not os.path.isdir(path):
             os.makedirs(path, exist_ok=True)
-            _fsync_dir(os.path.dirname(path))
+            if sync:
+                _fsync_dir(os.path.dirname(path))
 
-    def _move_into_place(self, tmp: str, final: str) -> None:
+    def _move_into_place(self, tmp: str, final: str, *, sync: bool = True) -> None:
         try:
-            self._ensure_dir(os.path.dirname(final))
+            self._ensure_dir(os.path.dirname(final), sync=sync)
             os.rename(tmp, final)
         except BaseException:
             with suppress(OSError):
@@ -231,41 +247,50 @@ class FileStore:
         return size
 
     def dump_many(self, items: Sequence[tuple[str, Any]]) -> list[int]:
-        """Write every temp file, make them all durable (one syncfs on a local
-        filesystem, else an fsync each), then rename, then fsync each touched
-        directory once. No result is renamed before every byte is durable."""
+        """Group commit. On a local filesystem: write every temp file, one syncfs,
+        rename all, one more syncfs for the renames. Elsewhere: fsync each file,
+        rename all, fsync each touched directory once. Either way no result is
+        renamed into place before its bytes are durable."""
         hashes = [check_hash(h) for h, _ in items]
         if len(items) <= 1:
             return [self.dump(h, v) for h, v in items]
         group = self._uses_group_sync()
-        temps: list[tuple[str, int]] = []
+        temps: list[str] = []
+        sizes: list[int] = []
         try:
             for _, value in items:
-                temps.append(self._write_temp(self._writer(value), sync=not group))
+                tmp, size = self._write_temp(self._writer(value), sync=not group)
+                temps.append(tmp)
+                sizes.append(size)
             if group:
                 _syncfs(self._tempdir())
             self._drop_from_pack(hashes)
         except BaseException:
-            for tmp, _ in temps:
-                with suppress(OSError):
-                    os.unlink(tmp)
+            self._discard(temps)
             raise
         touched: set[str] = set()
         try:
-            for i, (h, (tmp, _)) in enumerate(zip(hashes, temps, strict=True)):
+            for i, (h, tmp) in enumerate(zip(hashes, temps, strict=True)):
                 final = self._result_path(h)
                 try:
-                    self._move_into_place(tmp, final)
+                    self._move_into_place(tmp, final, sync=not group)
                 except BaseException:
-                    for rest, _ in temps[i + 1 :]:
-                        with suppress(OSError):
-                            os.unlink(rest)
+                    self._discard(temps[i + 1 :])
                     raise
                 touched.add(os.path.dirname(final))
         finally:
-            for d in touched:
-                _fsync_dir(d)
-        return [size for _, size in temps]
+            if group:
+                _syncfs(self._tempdir())
+            else:
+                for d in touched:
+                    _fsync_dir(d)
+        return sizes
+
+    @staticmethod
+    def _discard(temps: Sequence[str]) -> None:
+        for tmp in temps:
+            with suppress(OSError):
+                os.unlink(tmp)
 
     def _writer(self, value: Any) -> Any:
         return lambda out: write_result(value, out, native=self._native)
@@ -512,5 +537,3 @@ class FileStore:
                 await aiofiles.os.unlink(tmp)
             raise
 
-
-_MISSING = object()

@@ -10,7 +10,7 @@ from jug_async.store.file import FileStore
 from jug_async.store.memory import MemoryStore
 
 # A scheme is two or more letters before a colon, so a Windows drive (C:) is a path.
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]+):")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+._-]+):")
 
 
 def open_store(spec: str) -> Store:
