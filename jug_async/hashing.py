@@ -30,6 +30,7 @@ _PICKLED_NAMES: dict[Any, bytes] = {
     n: _dumps(n, PICKLE_PROTOCOL) for n in ("name", "args", "kwargs", "hash1", "base", "f")
 }
 _PICKLED_INDEX = [_dumps(i, PICKLE_PROTOCOL) for i in range(1024)]
+_NAME_PART, _ARGS_PART, _KWARGS_PART = (_PICKLED_NAMES[n] for n in ("name", "args", "kwargs"))
 _LIST_TAG = repr(list).encode()
 _TUPLE_TAG = repr(tuple).encode()
 # Types that are pickled as they are: checking them first avoids a getattr per value.
@@ -48,33 +49,41 @@ def hash_update(m: Any, parts: Iterable[tuple[Any, Any]]) -> Any:
     update = m.update
     for n, e in parts:
         update(_pickled_name(n))
-        t = type(e)
-        if t in _PLAIN:
-            update(_dumps(e, PICKLE_PROTOCOL))
-        elif hasattr(e, "__jug_hash__"):
-            update(e.__jug_hash__())
-        elif t is list or t is tuple:
-            update(_LIST_TAG if t is list else _TUPLE_TAG)
-            hash_update(m, enumerate(e))
-        elif t is set or t is frozenset:
-            update(b"set" if t is set else b"frozenset")
-            hash_update(m, enumerate(sorted(hash_one(x) for x in e)))
-        elif t is dict:
-            update(b"dict")
-            items = sorted(((hash_one(k), v) for k, v in e.items()), key=lambda kv: kv[0])
-            hash_update(m, items)
-        elif t is _NDARRAY:
-            _hash_array(m, e)
-        else:
-            if isinstance(e, (list, tuple)) and contains_task(e):
-                from .errors import TaskDeclarationError
-
-                raise TaskDeclarationError(
-                    f"Tasks inside a {t.__name__} (a subclass of list/tuple) cannot be "
-                    "hashed as jug does; use a plain list, tuple or dict"
-                )
-            update(_dumps(e, PICKLE_PROTOCOL))
+        _feed(m, update, e)
     return m
+
+
+def _feed(m: Any, update: Any, e: Any) -> None:
+    """Feed one value (its name already fed). Plain lists and tuples, the common
+    case for task arguments, are walked here without building part tuples."""
+    t = type(e)
+    if t in _PLAIN:
+        update(_dumps(e, PICKLE_PROTOCOL))
+    elif hasattr(e, "__jug_hash__"):
+        update(e.__jug_hash__())
+    elif t is list or t is tuple:
+        update(_LIST_TAG if t is list else _TUPLE_TAG)
+        for i, x in enumerate(e):
+            update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
+            _feed(m, update, x)
+    elif t is set or t is frozenset:
+        update(b"set" if t is set else b"frozenset")
+        hash_update(m, enumerate(sorted(hash_one(x) for x in e)))
+    elif t is dict:
+        update(b"dict")
+        items = sorted(((hash_one(k), v) for k, v in e.items()), key=lambda kv: kv[0])
+        hash_update(m, items)
+    elif t is _NDARRAY:
+        _hash_array(m, e)
+    else:
+        if isinstance(e, (list, tuple)) and contains_task(e):
+            from .errors import TaskDeclarationError
+
+            raise TaskDeclarationError(
+                f"Tasks inside a {t.__name__} (a subclass of list/tuple) cannot be "
+                "hashed as jug does; use a plain list, tuple or dict"
+            )
+        update(_dumps(e, PICKLE_PROTOCOL))
 
 
 def _hash_array(m: Any, a: Any) -> None:
@@ -122,5 +131,11 @@ def task_hash(name: str, args: tuple, kwargs: dict) -> bytes:
     """A Task's hash from its name and arguments (the dependencies' hashes must
     already be computable: they are fed through their ``__jug_hash__``)."""
     m = hashlib.sha1()
-    hash_update(m, (("name", name.encode("utf-8")), ("args", args), ("kwargs", kwargs)))
+    update = m.update
+    update(_NAME_PART)
+    update(_dumps(name.encode("utf-8"), PICKLE_PROTOCOL))
+    update(_ARGS_PART)
+    _feed(m, update, args)
+    update(_KWARGS_PART)
+    _feed(m, update, kwargs)
     return m.hexdigest().encode()

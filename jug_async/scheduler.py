@@ -120,6 +120,7 @@ class Scheduler:
         self._backoff = POLL_FIRST
         self._host = socket.gethostname()
         self._last_progress = 0.0
+        self.paused = False  # while True nothing new is dispatched; running tasks go on
 
     # ---- setup -------------------------------------------------------------
 
@@ -184,15 +185,22 @@ class Scheduler:
         while True:
             if not self._stopping:
                 self._dispatch()
-            if not self.inflight and (self._stopping or not self.elsewhere):
+            held = self.paused and bool(self.ready) and not self._stopping  # wait for resume
+            if not self.inflight and (self._stopping or not self.elsewhere) and not held:
                 return
             waitables: set[asyncio.Future] = set(self.inflight)
             waitables.add(self._stop_signal)
+            nap = asyncio.ensure_future(asyncio.sleep(0.1)) if held else None
+            if nap is not None:
+                waitables.add(nap)
             if self.elsewhere and not self._stopping:
                 if self._poll is None:
                     self._poll = asyncio.ensure_future(self._poll_elsewhere())
                 waitables.add(self._poll)
             done, _ = await asyncio.wait(waitables, return_when=asyncio.FIRST_COMPLETED)
+            if nap is not None:
+                nap.cancel()
+                done.discard(nap)
             if self._stop_signal in done:
                 self.result.interrupted = self._stop_signal.result()
                 self._stopping = True
@@ -217,11 +225,19 @@ class Scheduler:
         if self._stop_signal is not None and not self._stop_signal.done():
             self._stop_signal.set_result(signal.Signals(sig).name)
 
+    def request_stop(self, reason: str = "SIGINT") -> None:
+        """Stop the run as SIGINT does (workers stopped, their locks released,
+        saved results kept); ``reason`` becomes ``RunResult.interrupted``. Call it
+        on the run's loop while ``run()`` is running; otherwise it does nothing."""
+        if self._stop_signal is not None and not self._stop_signal.done():
+            self._stop_signal.set_result(reason)
+
     # ---- dispatch ----------------------------------------------------------
 
     def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
-        while self.ready and not self._stopping and len(self.inflight) < self._max_inflight():
+        while (self.ready and not self._stopping and not self.paused
+               and len(self.inflight) < self._max_inflight()):
             batch = self._take_batch()
             specs = []
             now = time.time()
@@ -421,10 +437,10 @@ class Scheduler:
         from .pool import terminate
 
         pids = terminate(self.executor)
-        for batch in self.inflight.values():
-            for i in batch:
-                h = self.graph.hashes[i]
-                info = self.store.lock_info(h)
-                if info is not None and info.pid in pids and info.host == self._host:
-                    self.store.unlock(h)
+        # Every lock the stopped workers held: those of the running tasks and any
+        # whose background release had not happened yet.
+        for h in self.store.list_locks():
+            info = self.store.lock_info(h)
+            if info is not None and info.pid in pids and info.host == self._host:
+                self.store.unlock(h)
         self.inflight.clear()

@@ -12,6 +12,7 @@ by reference); ``jug_async.compat`` makes ``jug.task`` resolve to them.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -221,6 +222,29 @@ class TaskGenerator:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Task:
         return Task(self.f, *args, **kwargs)
+
+    # Pickled by reference, as jug pickles it (a TaskGenerator passed as an
+    # argument is part of a task's hash): the state is (module, name).
+    def __getstate__(self) -> tuple[str, str]:
+        modname = getattr(self.f, "__module__", None)
+        fname = getattr(self.f, "__name__", None)
+        module = sys.modules.get(modname or "")
+        found = getattr(module, fname or "", None) if module is not None else None
+        if found is not self and found is not self.f:
+            raise TaskDeclarationError(
+                "a TaskGenerator can only be pickled when its function is defined at "
+                "the top level of a module"
+            )
+        return modname, fname  # type: ignore[return-value]
+
+    def __setstate__(self, state: tuple[str, str]) -> None:
+        modname, fname = state
+        found = getattr(sys.modules[modname], fname)
+        self.f = found.f if isinstance(found, TaskGenerator) else found
+        functools.update_wrapper(self, self.f)
+
+
+TaskGenerator.__module__ = "jug.task"  # jug's hash pickles it under that name
 
 
 class iteratetask:

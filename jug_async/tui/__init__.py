@@ -1,0 +1,13 @@
+"""The Textual front end (``run --tui``, ``monitor``).
+
+Layout:
+    app.py        JugApp, the app factories (make_app, make_run_app, ...)
+    app.tcss      all styling
+    messages.py   what sources post to the app
+    sources.py    LiveRun (scheduler in the app's loop), StoreWatch, FixedSource
+    tracker.py    scheduler events to Snapshots (no Textual)
+    widgets/      one widget or screen per module
+
+The snapshot model and the store poller live in ``jug_async.monitor`` and
+import no Textual.
+"""
