@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "whole name or a suffix after a '.', shell wildcards); repeatable")
     run.add_argument("--keep-going", action="store_true",
                      help="after a failure, run everything that does not depend on it")
+    run.add_argument("--tui", action="store_true",
+                     help="full-screen live view (q asks whether to stop the run; ? for keys)")
 
     st = sub.add_parser(
         "status", help="count tasks per name: Failed, Waiting, Ready, Complete, Active",
@@ -68,6 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(st)
     st.add_argument("--json", action="store_true", help="machine-readable output")
+
+    mon = sub.add_parser(
+        "monitor", help="full-screen live view of the store, from any host (read-only)",
+        description="Watch the tasks of a jugfile from any host sharing its store: counts "
+        "per name, running tasks with host and PID (from lock files, jug's too), hosts, "
+        "failures with tracebacks. Polls with back-off; never writes.",
+    )
+    common(mon)
+    mon.add_argument("--interval", type=float, default=1.0, metavar="S",
+                     help="seconds between polls while things change (default %(default)s; "
+                     "backs off to 8x while nothing does)")
     return parser
 
 
@@ -76,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return cmd_run(args)
+        if args.command == "monitor":
+            return cmd_monitor(args)
         return cmd_status(args)
     except JugAsyncError as e:
         print(f"jug-async: error: {e}", file=sys.stderr)
@@ -120,10 +135,26 @@ def cmd_run(args: argparse.Namespace) -> int:
                           sink=display, keep_going=args.keep_going,
                           selected=name_matcher(args.names), jugfile=args.jugfile)
     try:
-        result = pool.run(scheduler.run())
+        result = _run_tui(scheduler, display) if args.tui else pool.run(scheduler.run())
     finally:
         display.close()
     return _report(result)
+
+
+def _run_tui(scheduler: Scheduler, display: ProgressDisplay) -> RunResult:
+    from .tui.app import run_live  # Textual loads only when asked for
+
+    display.quiet = True  # collects the summary table, prints nothing meanwhile
+    return run_live(scheduler, forward=display)
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    if args.interval <= 0:
+        raise JugAsyncError(f"--interval must be positive (got {args.interval})")
+    _, store, _, graph = _load(args)
+    from .tui.app import run_monitor
+
+    return run_monitor(graph, store, jugfile=args.jugfile, interval=args.interval)
 
 
 def _report(result: RunResult) -> int:

@@ -55,7 +55,9 @@ def build(tasks: list[Task]) -> TaskGraph:
             names.append(t.name)
             nodes.append(t)
             deps.append(())
-            deps[i] = tuple(dict.fromkeys(node_of(d) for d in t.dependencies()))
+            ds = t.dependencies()
+            if ds:
+                deps[i] = tuple(dict.fromkeys(node_of(d) for d in ds))
         by_id[id(t)] = i
         return i
 

@@ -65,7 +65,10 @@ def _feed(m: Any, update: Any, e: Any) -> None:
         update(_LIST_TAG if t is list else _TUPLE_TAG)
         for i, x in enumerate(e):
             update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
-            _feed(m, update, x)
+            if type(x) in _PLAIN:
+                update(_dumps(x, PICKLE_PROTOCOL))
+            else:
+                _feed(m, update, x)
     elif t is set or t is frozenset:
         update(b"set" if t is set else b"frozenset")
         hash_update(m, enumerate(sorted(hash_one(x) for x in e)))

@@ -1,32 +1,31 @@
 """The plain (non-TUI) progress display of ``run``, fed by scheduler events.
 
-On a terminal: a live rich progress bar per task name plus a total line
-(done/total, rate, ETA, failures). Not on a terminal (batch jobs, CI logs):
-one plain log line every few seconds and one per failure. Either way the run
-ends with a summary table per task name.
+On a terminal: a compact live block, redrawn a few times per second: one
+overall line (bar, done/total, rate, ETA, running, failures, elapsed) and at
+most ``MAX_NAMES`` per-name lines for the names being worked on. Not on a
+terminal (batch jobs, CI logs): one plain log line every ``LOG_EVERY`` seconds
+and one per failure. Either way the run ends with a summary table per name.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress_bar import ProgressBar
 from rich.table import Table
+from rich.text import Text
 
 from . import events as ev
+from .monitor import RateMeter, format_seconds
 
 LOG_EVERY = 5.0  # seconds between plain log lines
-MAX_BARS = 12  # per-name bars shown; more names only get the total bar
+MAX_NAMES = 3  # per-name lines under the overall line
+BAR_WIDTH = 24
+NAME_WIDTH = 28
 
 
 @dataclass
@@ -38,107 +37,161 @@ class NameStats:
     failed: int = 0
     blocked: int = 0
     seconds: float = 0.0
+    running: int = 0  # dispatched here, not finished yet
+    last: float = 0.0  # when this name last started or finished a task
+
+    @property
+    def complete(self) -> int:
+        return self.done_before + self.ran + self.elsewhere
 
 
 class ProgressDisplay:
-    """A sink for scheduler events; call ``close()`` after the run."""
+    """A sink for scheduler events; call ``close()`` after the run.
 
-    def __init__(self, console: Console | None = None, live: bool | None = None) -> None:
+    Args:
+        console: where to write (stderr by default).
+        live: redraw a live block (default: when the console is a terminal);
+            False gives the plain log lines.
+        clock: ``time.monotonic`` unless a test fixes the time.
+
+    Set ``quiet`` to collect everything but print nothing until ``close()``
+    (the TUI does, and prints the summary table after it).
+    """
+
+    def __init__(self, console: Console | None = None, live: bool | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.console = console or Console(stderr=True, highlight=False)
         self.live = self.console.is_terminal if live is None else live
+        self.quiet = False
+        self.clock = clock
         self.stats: dict[str, NameStats] = {}
         self.total = self.done = self.failed = 0
-        self._progress: Progress | None = None
-        self._bars: dict[str, TaskID] = {}
-        self._total_bar: TaskID | None = None
-        self._started = time.monotonic()
-        self._last_log = 0.0
+        self.running = self.elsewhere = 0
+        self.rate = RateMeter()
+        self._live: Live | None = None
+        self._started = clock()
+        self._last_log = self._started
         self.finished: ev.RunFinished | None = None
 
     def __call__(self, e: ev.Event) -> None:
         match e:
             case ev.RunStarted():
                 self._on_start(e)
+            case ev.TaskStarted():
+                s = self.stats[e.name]
+                s.running += 1
+                s.last = self.clock()
             case ev.TaskFinished():
                 s = self.stats[e.name]
                 s.ran += 1
                 s.seconds += e.seconds
-                self._advance(e.name)
+                s.running = max(0, s.running - 1)
+                self._advance(s)
             case ev.TaskDoneElsewhere():
                 self.stats[e.name].elsewhere += 1
-                self._advance(e.name)
+                self._advance(self.stats[e.name])
             case ev.TaskFailed():
-                self.stats[e.name].failed += 1
+                s = self.stats[e.name]
+                s.failed += 1
+                s.running = max(0, s.running - 1)
                 self.failed += 1
                 first = e.error.splitlines()[0] if e.error else "failed"
-                self.console.print(f"[red]FAILED[/] {e.name} ({e.hash[:12]}): {first}")
-                self._refresh_total()
+                self._print(f"[red]FAILED[/] {e.name} ({e.hash[:12]}): {first}")
             case ev.TaskBlocked():
                 self.stats[e.name].blocked += 1
             case ev.Progress():
-                self._maybe_log(e)
+                self.running, self.elsewhere = e.running, e.elsewhere
+                self._maybe_log()
             case ev.RunFinished():
                 self.finished = e
+                for s in self.stats.values():
+                    s.running = 0
+
+    def _print(self, markup: str) -> None:
+        if not self.quiet:
+            self.console.print(markup)
 
     def _on_start(self, e: ev.RunStarted) -> None:
         self.total, self.done = e.total, e.already_done
+        self._started = self._last_log = self.clock()
+        self.rate.add(self._started, self.done)
         for name, n in e.names.items():
             self.stats[name] = NameStats(total=n, done_before=e.done_by_name.get(name, 0))
-        self.console.print(
-            f"jug-async: {e.jugfile}: {e.total} tasks, {e.already_done} already saved, "
-            f"{e.jobs} workers, store {e.store}"
-        )
-        if not self.live or e.total == e.already_done:
-            return
-        self._progress = Progress(
-            TextColumn("{task.description:<28}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[extra]}"),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=self.console,
-            transient=False,
-            refresh_per_second=8,
-        )
-        for name, s in list(self.stats.items())[:MAX_BARS]:
-            self._bars[name] = self._progress.add_task(_short(name), total=s.total,
-                                                       completed=s.done_before, extra="")
-        self._total_bar = self._progress.add_task("[bold]total", total=e.total,
-                                                  completed=e.already_done, extra="")
-        self._progress.start()
+        self._print(f"jug-async: {e.jugfile}: {e.total} tasks, {e.already_done} already saved, "
+                    f"{e.jobs} workers, store {e.store}")
+        if self.live and not self.quiet and e.total > e.already_done:
+            self._live = Live(self, console=self.console, refresh_per_second=4, transient=True)
+            self._live.start()
 
-    def _advance(self, name: str) -> None:
+    def _advance(self, s: NameStats) -> None:
         self.done += 1
-        if self._progress is not None:
-            if name in self._bars:
-                self._progress.advance(self._bars[name])
-            self._refresh_total()
+        s.last = now = self.clock()
+        self.rate.add(now, self.done)
 
-    def _refresh_total(self) -> None:
-        if self._progress is None or self._total_bar is None:
-            return
-        elapsed = max(time.monotonic() - self._started, 1e-9)
-        rate = sum(s.ran + s.elsewhere for s in self.stats.values()) / elapsed
-        extra = f"{rate:,.0f}/s" + (f" [red]{self.failed} failed[/]" if self.failed else "")
-        self._progress.update(self._total_bar, completed=self.done, extra=extra)
+    # ---- what is shown -----------------------------------------------------
 
-    def _maybe_log(self, p: ev.Progress) -> None:
-        if self.live:
+    def eta(self) -> float | None:
+        left = self.total - self.done - self.failed - sum(s.blocked for s in self.stats.values())
+        rate = self.rate.rate()
+        if left <= 0:
+            return 0.0
+        return left / rate if rate else None
+
+    def status_text(self) -> str:
+        """done/total, percent, rate, ETA, running, failures, elapsed: one line."""
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        rate = self.rate.rate()
+        parts = [f"{self.done:,}/{self.total:,} done ({pct:.0f}%)",
+                 f"{rate:,.1f} tasks/s" if rate is not None else "- tasks/s",
+                 f"ETA {format_seconds(self.eta())}", f"{self.running:,} running"]
+        if self.elsewhere:
+            parts.append(f"{self.elsewhere:,} held elsewhere")
+        if self.failed:
+            parts.append(f"{self.failed:,} failed")
+        parts.append(f"elapsed {format_seconds(self.clock() - self._started)}")
+        return ", ".join(parts)
+
+    def active_names(self) -> list[str]:
+        """At most ``MAX_NAMES`` unfinished names: running ones first, then the
+        most recently active."""
+        if len(self.stats) < 2:
+            return []
+        open_ = [(n, s) for n, s in self.stats.items() if s.complete + s.failed < s.total]
+        open_.sort(key=lambda kv: (kv[1].running > 0, kv[1].last), reverse=True)
+        return [n for n, s in open_[:MAX_NAMES] if s.running or s.last]
+
+    def __rich__(self) -> RenderableType:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=NAME_WIDTH, no_wrap=True)
+        grid.add_column(width=BAR_WIDTH)
+        grid.add_column(no_wrap=True)
+        grid.add_row(Text("total", "bold"),
+                     ProgressBar(total=max(self.total, 1), completed=self.done, width=BAR_WIDTH),
+                     Text(self.status_text(), "red" if self.failed else ""))
+        for name in self.active_names():
+            s = self.stats[name]
+            extra = f"{s.complete:,}/{s.total:,}" + (f", {s.running} running" if s.running
+                                                     else "")
+            if s.failed:
+                extra += f", {s.failed} failed"
+            grid.add_row(Text(_short(name), "dim"),
+                         ProgressBar(total=max(s.total, 1), completed=s.complete,
+                                     width=BAR_WIDTH), Text(extra, "dim"))
+        return Group(grid)
+
+    def _maybe_log(self) -> None:
+        if self.live or self.quiet:
             return
-        now = time.monotonic()
+        now = self.clock()
         if now - self._last_log < LOG_EVERY:
             return
         self._last_log = now
-        self.console.print(
-            f"progress: {p.done}/{p.total} done, {p.running} running, "
-            f"{p.failed} failed, {p.elsewhere} held elsewhere"
-        )
+        self.console.print(f"progress: {self.status_text()}", markup=False)
 
     def close(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
         if self.finished is not None:
             self.console.print(self.summary_table())
 
@@ -155,12 +208,11 @@ class ProgressDisplay:
                     "Blocked", "Mean s"):
             table.add_column(col, justify="left" if col == "Task name" else "right")
         for name, s in self.stats.items():
-            complete = s.done_before + s.ran + s.elsewhere
             mean = f"{s.seconds / s.ran:.3f}" if s.ran else "-"
-            table.add_row(name, str(s.total), str(complete), str(s.ran), str(s.elsewhere),
+            table.add_row(name, str(s.total), str(s.complete), str(s.ran), str(s.elsewhere),
                           str(s.failed), str(s.blocked), mean)
         return table
 
 
-def _short(name: str, width: int = 28) -> str:
+def _short(name: str, width: int = NAME_WIDTH) -> str:
     return name if len(name) <= width else "…" + name[-(width - 1):]

@@ -21,6 +21,7 @@ from .errors import StoreError, TaskDeclarationError
 from .hashing import hash_one, hash_update, new_hash, task_hash
 
 _NO_RESULT = object()
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, complex})
 
 
 class _getitem:
@@ -99,19 +100,26 @@ class Task(_Indexable):
     def __jug_hash__(self) -> bytes:
         return self.hash()
 
-    def dependencies(self) -> Iterator[Task]:
+    def dependencies(self) -> list[Task]:
         """First-level dependencies, found where jug finds them."""
-        queue: list[Any] = [self.args, self.kwargs.values()]
+        found: list[Task] = []
+        queue: list[Any] = [self.args, self.kwargs.values()] if self.kwargs else [self.args]
         while queue:
             for dep in queue.pop():
-                if hasattr(dep, "__jug_dependencies__"):
+                t = type(dep)
+                if t in _PLAIN:
+                    continue
+                if t is Task:
+                    found.append(dep)
+                elif hasattr(dep, "__jug_dependencies__"):
                     queue.append(dep.__jug_dependencies__())
                 elif isinstance(dep, Task):
-                    yield dep
+                    found.append(dep)
                 elif isinstance(dep, (list, tuple)):
                     queue.append(dep)
                 elif isinstance(dep, dict):
                     queue.append(dep.values())
+        return found
 
     def execute(self) -> Any:
         """Call the function on the values of the arguments (does not save)."""

@@ -9,6 +9,8 @@ Build it with ``make_app`` (tests) or the ``make_*_app`` factories.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 
@@ -18,12 +20,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input
 
+from .. import pool
+from ..errors import JugAsyncError
+from ..events import Event
 from ..graph import TaskGraph
 from ..monitor import Snapshot, StorePoller, TaskRow
 from ..scheduler import RunResult, Scheduler
 from ..store.base import Store
 from .messages import PollFailed, RunChanged, RunEnded, SnapshotPolled
 from .sources import FixedSource, LiveRun, Source, StoreWatch
+from .terminal import output_to_log, require_terminal
 from .widgets import (
     ConfirmStop,
     FailuresPanel,
@@ -241,9 +247,11 @@ def make_app(source: Source, *, tick: bool = True) -> JugApp:
 
 
 def make_run_app(scheduler: Scheduler, *, host: str | None = None,
-                 clock: Callable[[], float] = time.time, lock_scan: float = 0.5) -> JugApp:
+                 clock: Callable[[], float] = time.time, lock_scan: float = 0.5,
+                 forward: Callable[[Event], None] | None = None) -> JugApp:
     """A live run: the scheduler runs inside the app's loop."""
-    return make_app(LiveRun(scheduler, host=host, clock=clock, lock_scan=lock_scan))
+    return make_app(LiveRun(scheduler, host=host, clock=clock, lock_scan=lock_scan,
+                            forward=forward))
 
 
 def make_monitor_app(graph: TaskGraph, store: Store, *, jugfile: str = "",
@@ -256,3 +264,34 @@ def make_monitor_app(graph: TaskGraph, store: Store, *, jugfile: str = "",
 def make_fixed_app(snapshot: Snapshot, tasks: dict[str, list[TaskRow]] | None = None) -> JugApp:
     """A fixed picture (snapshot tests, screenshots)."""
     return make_app(FixedSource(snapshot, tasks), tick=False)
+
+
+def run_live(scheduler: Scheduler, *, forward: Callable[[Event], None] | None = None) -> RunResult:
+    """``run --tui``: the app on this terminal until the user quits; the run's result.
+
+    The workers' output goes to a log file meanwhile (named on stderr afterwards).
+
+    Raises:
+        JugAsyncError: no terminal, or the app ended before the scheduler did.
+    """
+    require_terminal("--tui")
+    app = make_run_app(scheduler, forward=forward)
+    with output_to_log() as log:
+        pool.run(app.run_async())
+    if os.path.exists(log):
+        print(f"jug-async: what the tasks printed is in {log}", file=sys.stderr)
+    source = app.source
+    assert isinstance(source, LiveRun)
+    if source.error is not None:
+        raise source.error
+    if source.result is None:
+        raise JugAsyncError("the TUI ended before the run did; saved results are kept, "
+                            "run again to continue")
+    return source.result
+
+
+def run_monitor(graph: TaskGraph, store: Store, *, jugfile: str, interval: float) -> int:
+    """``monitor``: the app on this terminal, polling the store, until the user quits."""
+    require_terminal("monitor")
+    make_monitor_app(graph, store, jugfile=jugfile, interval=interval).run()
+    return 0

@@ -37,14 +37,17 @@ class LiveRun:
         clock: ``time.time`` unless a test fixes the time.
         lock_scan: first interval between scans of the store's locks (for PIDs
             of running tasks and the hosts panel); backs off to 8x when idle.
+        forward: another sink that gets every event too (the CLI's summary).
     """
 
     mode = "run"
     can_pause = True
 
     def __init__(self, scheduler: Scheduler, *, host: str | None = None,
-                 clock: Callable[[], float] = time.time, lock_scan: float = 0.5) -> None:
+                 clock: Callable[[], float] = time.time, lock_scan: float = 0.5,
+                 forward: Callable[[ev.Event], None] | None = None) -> None:
         self.scheduler = scheduler
+        self._forward = forward
         self.tracker = EventTracker(scheduler.graph, host=host, clock=clock)
         self.result: RunResult | None = None
         self.error: BaseException | None = None
@@ -72,11 +75,16 @@ class LiveRun:
             self.error = e
         finally:
             scans.cancel()
+        with contextlib.suppress(Exception):  # who still holds what, now it is over
+            infos = await asyncio.to_thread(read_locks, self.scheduler.store)
+            self.tracker.apply_locks(infos, self.tracker.clock())
         if self.result is None and self.tracker.status in ("starting", "running"):
             self.tracker.status = "interrupted"
         self._post(RunEnded(self.result, self.error))
 
     def _on_event(self, e: ev.Event) -> None:
+        if self._forward is not None:
+            self._forward(e)
         if isinstance(e, ev.RunStarted):
             self.tracker.start(self.scheduler.store.listing(), e)
             self._started = True

@@ -28,6 +28,7 @@ class FailuresPanel(Horizontal):
         table.add_column("Hash", key="hash", width=12)
         table.add_column("Error", key="error")
         self.border_title = "Failures (0)"
+        self.add_class("-empty")
         self._show_traceback(None)
 
     def show(self, snap: Snapshot) -> None:

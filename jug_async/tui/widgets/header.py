@@ -20,19 +20,16 @@ STATUS_STYLE = {
 
 def describe(snap: Snapshot) -> Text:
     """Line one: mode, jugfile, store, workers, status."""
-    t = Text()
-    t.append(f" jug-async {snap.mode} ", "bold reverse")
-    t.append("  ")
-    t.append(snap.jugfile or "?", "bold")
-    t.append("  store ", "dim")
-    t.append(snap.store or "?")
-    if snap.jobs:
-        t.append(f"  {snap.jobs} workers", "dim")
     status = snap.status
     if status == "finished" and snap.count("failed"):
         status = "finished with failures"
-    t.append("  ")
-    t.append(status.upper(), STATUS_STYLE.get(snap.status, "bold"))
+    t = Text()
+    t.append(f" {status.upper()} ", STATUS_STYLE.get(snap.status, "bold") + " reverse")
+    t.append(f" jug-async {snap.mode} · ")
+    t.append(snap.jugfile or "?", "bold")
+    t.append(f" · store {snap.store or '?'}")
+    if snap.jobs:
+        t.append(f" · {snap.jobs} workers")
     if snap.note:
         t.append(f"  {snap.note}", "italic")
     return t
