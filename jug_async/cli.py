@@ -13,8 +13,6 @@ import os
 import sys
 from collections.abc import Sequence
 
-import cloudpickle
-
 from . import graph as graph_mod
 from . import jugfile as jugfile_mod
 from . import pool, status
@@ -117,21 +115,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise JugAsyncError(f"--jobs must be at least 1 (got {args.jobs})")
     mark_running()
     spec, store, loaded, graph = _load(args)
-    cloudpickle.register_pickle_by_value(loaded.module)
-    tables: list[pool.FunctionTable] = []
+    functions = pool.FunctionTable(graph, loaded.module)
 
     def make_executor():
-        if not tables:
-            tables.append(pool.FunctionTable(graph, loaded.module.__name__))
-        return pool.make_executor(args.jobs, spec, tables[0])
-
-    def function_key(f: object) -> int:
-        if not tables:
-            tables.append(pool.FunctionTable(graph, loaded.module.__name__))
-        return tables[0].key(f)
+        return pool.make_executor(args.jobs, spec, functions)
 
     display = ProgressDisplay()
-    scheduler = Scheduler(graph, store, make_executor, function_key, jobs=args.jobs,
+    scheduler = Scheduler(graph, store, make_executor, functions.key, jobs=args.jobs,
                           sink=display, keep_going=args.keep_going,
                           selected=name_matcher(args.names), jugfile=args.jugfile)
     try:

@@ -9,8 +9,10 @@ module (and numpy when installed) so each worker starts warm.
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
+import types
 from collections.abc import Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -37,21 +39,29 @@ def usable_cores() -> int:
 
 
 class FunctionTable:
-    """Gives each distinct task function a small key and pickles all of them
-    once, together, by value (see ``worker`` for why together)."""
+    """Gives each distinct task function a small key; pickles all of them once,
+    together, by value, when the first pool starts (see ``worker`` for why
+    together). A run with nothing to execute never pickles anything."""
 
-    def __init__(self, graph: TaskGraph, module_name: str) -> None:
-        self.module_name = module_name
+    def __init__(self, graph: TaskGraph, module: types.ModuleType) -> None:
+        self.module_name = module.__name__
+        self.filename = getattr(module, "__file__", "") or ""
+        # Everything of the jugfile's module (functions, lambdas in Tasklets,
+        # classes) travels by value: workers cannot import it by name.
+        cloudpickle.register_pickle_by_value(module)
         self._keys: dict[int, int] = {}
-        functions: dict[int, Any] = {}
+        self._functions: dict[int, Any] = {}
         for t in graph.tasks:
             if id(t.f) not in self._keys:
-                self._keys[id(t.f)] = len(functions)
-                functions[len(functions)] = t.f
-        self.blob = cloudpickle.dumps(functions)
+                self._keys[id(t.f)] = len(self._functions)
+                self._functions[len(self._functions)] = t.f
 
     def key(self, f: Any) -> int:
         return self._keys[id(f)]
+
+    @functools.cached_property
+    def blob(self) -> bytes:
+        return cloudpickle.dumps(self._functions)
 
 
 def make_executor(jobs: int, store_spec: str, functions: FunctionTable) -> ProcessPoolExecutor:
@@ -66,7 +76,8 @@ def make_executor(jobs: int, store_spec: str, functions: FunctionTable) -> Proce
         max_workers=jobs,
         mp_context=ctx,
         initializer=worker.init_worker,
-        initargs=(os.getcwd(), store_spec, functions.module_name, functions.blob),
+        initargs=(os.getcwd(), store_spec, functions.module_name, functions.filename,
+                  functions.blob),
     )
 
 

@@ -130,7 +130,7 @@ class Scheduler:
         for i, h in enumerate(g.hashes):
             if h in saved:
                 state[i] = DONE_STATE
-        self.result.done = already = state.count(DONE_STATE)
+        self.result.done = state.count(DONE_STATE)
         sel = self._selected
         for i in range(len(g)):
             if state[i] == DONE_STATE:
@@ -138,6 +138,7 @@ class Scheduler:
             missing[i] = sum(1 for d in g.deps[i] if state[d] != DONE_STATE)
             if sel is not None and not sel(g.names[i]):
                 state[i] = UNSELECTED
+        self._announce()
         for i in range(len(g)):
             if state[i] == UNSELECTED:
                 self._block_dependents(i, f"needs {g.names[i]}, which is not selected and not done")
@@ -150,14 +151,16 @@ class Scheduler:
         for i in ready:
             state[i] = READY
         self.ready.extend(ready)
+
+    def _announce(self) -> None:
         names: dict[str, int] = {}
         done_by_name: dict[str, int] = {}
-        for i, name in enumerate(g.names):
+        for i, name in enumerate(self.graph.names):
             names[name] = names.get(name, 0) + 1
-            if state[i] == DONE_STATE:
+            if self.state[i] == DONE_STATE:
                 done_by_name[name] = done_by_name.get(name, 0) + 1
-        self.emit(ev.RunStarted(self._jugfile, self.store.describe(), self.jobs, len(g), already,
-                                names, done_by_name))
+        self.emit(ev.RunStarted(self._jugfile, self.store.describe(), self.jobs, len(self.graph),
+                                self.result.done, names, done_by_name))
 
     # ---- the loop ----------------------------------------------------------
 

@@ -105,12 +105,13 @@ class _WorkerState:
 _state: _WorkerState | None = None  # one per worker process, set by init_worker
 
 
-def init_worker(cwd: str, store_spec: str, module_name: str, functions_blob: bytes,
-                cache_bytes: int = 256 << 20) -> None:
+def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
+                functions_blob: bytes, cache_bytes: int = 256 << 20) -> None:
     """ProcessPoolExecutor initializer. Ctrl-C goes to the whole terminal process
     group: workers ignore it and let the scheduler stop them cleanly."""
     global _state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
     mark_running()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)
@@ -124,6 +125,7 @@ def init_worker(cwd: str, store_spec: str, module_name: str, functions_blob: byt
         for k, v in getattr(f, "__globals__", {}).items():
             if not k.startswith("__"):
                 module.__dict__.setdefault(k, v)
+    _restore_filenames([*functions.values(), *vars(module).values()], module_name, filename)
     store = open_store(store_spec)
     registry.set_process_context(registry.LoadContext(store=_CachedLoads(store, cache_bytes),
                                                       collect=False))
@@ -131,12 +133,61 @@ def init_worker(cwd: str, store_spec: str, module_name: str, functions_blob: byt
                           releaser=ThreadPoolExecutor(RELEASE_THREADS, "jug-async-release"))
 
 
+def _restore_filenames(objs: list[Any], module_name: str, filename: str) -> None:
+    """cloudpickle ships code with ``co_filename="<dynamic-code>"``; put the
+    jugfile's path back on its functions (and its classes' methods) so that
+    tracebacks show the jugfile's lines, as under jug."""
+    queue, seen = list(objs), set()
+    while queue:
+        obj = queue.pop()
+        if id(obj) in seen or getattr(obj, "__module__", None) != module_name:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, types.FunctionType):
+            obj.__code__ = _with_filename(obj.__code__, filename)
+        elif isinstance(obj, type):
+            queue.extend(vars(obj).values())
+
+
+def _with_filename(code: types.CodeType, filename: str) -> types.CodeType:
+    consts = tuple(_with_filename(c, filename) if isinstance(c, types.CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+class _Stopped(BaseException):
+    """SIGTERM from the scheduler arrived during a batch: unwind (so files being
+    written are removed), then exit. A BaseException so task code's
+    ``except Exception`` does not swallow it."""
+
+
+_in_batch = False  # whether a SIGTERM must unwind a batch or can exit at once
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    if _in_batch:
+        raise _Stopped
+    os._exit(0)
+
+
 def run_batch(specs: list[TaskSpec]) -> list[Outcome]:
     """Run a batch of ready tasks; never raises for a task's own error.
 
     Batches hold only tasks estimated to be short, so taking all their locks
     first (in parallel: each create waits on the disk) blocks no one for long.
+    The locks are released by the scheduler if this process is stopped.
     """
+    global _in_batch
+    _in_batch = True
+    try:
+        return _run_batch(specs)
+    except _Stopped:
+        os._exit(1)
+    finally:
+        _in_batch = False
+
+
+def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
     assert _state is not None, "init_worker was not called"
     store, pid = _state.store, os.getpid()
     outcomes: list[Outcome] = []
@@ -153,6 +204,8 @@ def run_batch(specs: list[TaskSpec]) -> list[Outcome]:
                 t0 = time.perf_counter()
                 try:
                     result = _call(spec)
+                except _Stopped:
+                    raise
                 except BaseException as e:
                     outcomes.append(_failed(store, spec, e, time.perf_counter() - t0, pid))
                     continue

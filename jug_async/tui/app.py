@@ -113,8 +113,7 @@ class JugApp(App[RunResult | None]):
         self.source.seen()
         snap = self.source.snapshot()
         self.renders += 1
-        extra = "failures only" if self.failures_only else ""
-        self.query_one(RunHeader).show(snap, extra)
+        self.query_one(RunHeader).show(snap)
         if snap is None:
             return
         self.query_one(NameTable).show(snap.rows)

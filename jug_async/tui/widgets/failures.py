@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -25,7 +27,6 @@ class FailuresPanel(Horizontal):
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_column("Task", key="name")
-        table.add_column("Hash", key="hash", width=12)
         table.add_column("Error", key="error")
         self.border_title = "Failures (0)"
         self.add_class("-empty")
@@ -43,8 +44,7 @@ class FailuresPanel(Horizontal):
             known = set()
         for f in snap.failures:
             if f.hash not in known:
-                table.add_row(Text(f.name), Text(f.hash[:12], "dim"), Text(f.error, "red"),
-                              key=f.hash)
+                table.add_row(Text(f.name), Text(f.error, "red"), key=f.hash)
         self.set_class(not snap.failures, "-empty")
         self.border_title = f"Failures ({snap.count('failed'):,})"
         if snap.failures:
@@ -66,8 +66,8 @@ class FailuresPanel(Horizontal):
         if f is None:
             box.update(Text("No failures.", "dim"))
             return
-        text = Text()
-        text.append(f"{f.name}  {f.hash}\n", "bold")
-        text.append(f"{f.error}\n\n", "bold red")
-        text.append(f.traceback.rstrip() or "(no traceback recorded)")
-        box.update(text)
+        head = Text.assemble((f"{f.name}  {f.hash}\n", "bold"), (f.error, "bold red"))
+        tb = f.traceback.rstrip()
+        body = Syntax(tb, "pytb", theme="ansi_dark", background_color="default",
+                      word_wrap=True) if tb else Text("(no traceback recorded)", "dim")
+        box.update(Group(head, Text(), body))

@@ -65,14 +65,11 @@ class RunHeader(Widget):
             yield StackedBar(id="overall")
             yield Static(id="stats")
 
-    def show(self, snap: Snapshot | None, extra: str = "") -> None:
+    def show(self, snap: Snapshot | None) -> None:
         if snap is None:
             self.query_one("#what", Static).update(Text(" jug-async: reading the store…"))
             return
-        line = describe(snap)
-        if extra:
-            line.append(f"  [{extra}]", "bold magenta")
-        self.query_one("#what", Static).update(line)
+        self.query_one("#what", Static).update(describe(snap))
         self.query_one(StackedBar).counts = (snap.count("done"), snap.count("running"),
                                              snap.count("failed"), snap.total)
         self.query_one("#stats", Static).update(stats(snap))
