@@ -83,7 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Everything after `--` belongs to the jugfile, wherever the options are.
+    user_args: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, user_args = argv[:cut], argv[cut + 1:]
     args = build_parser().parse_args(argv)
+    args.args = [*args.args, *user_args]
     try:
         if args.command == "run":
             return cmd_run(args)
@@ -116,17 +123,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     mark_running()
     spec, store, loaded, graph = _load(args)
     functions = pool.FunctionTable(graph, loaded.module)
-
-    def make_executor():
-        return pool.make_executor(args.jobs, spec, functions)
-
+    pools = pool.PoolFactory(args.jobs, spec, functions)
     display = ProgressDisplay()
-    scheduler = Scheduler(graph, store, make_executor, functions.key, jobs=args.jobs,
+    scheduler = Scheduler(graph, store, pools.make, functions.key, jobs=args.jobs,
                           sink=display, keep_going=args.keep_going,
                           selected=name_matcher(args.names), jugfile=args.jugfile)
+    pools.prestart()  # before any display or event-loop thread exists
     try:
         result = _run_tui(scheduler, display) if args.tui else pool.run(scheduler.run())
     finally:
+        pools.close()
         display.close()
     return _report(result)
 

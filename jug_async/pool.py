@@ -12,6 +12,7 @@ import contextlib
 import functools
 import multiprocessing
 import os
+import threading
 import types
 from collections.abc import Coroutine
 from concurrent.futures import ProcessPoolExecutor
@@ -64,7 +65,48 @@ class FunctionTable:
         return cloudpickle.dumps(self._functions)
 
 
-def make_executor(jobs: int, store_spec: str, functions: FunctionTable) -> ProcessPoolExecutor:
+class PoolFactory:
+    """Builds the run's worker pools.
+
+    The first pool is forked before the event loop starts (``prestart``): the
+    workers then inherit the imported modules and start in milliseconds. Pools
+    built later (after a worker crash) come from a forkserver, because by then
+    this process runs an event loop and threads, and forking it is unsafe.
+    """
+
+    def __init__(self, jobs: int, store_spec: str, functions: FunctionTable) -> None:
+        self.jobs = jobs
+        self._initargs = (os.getcwd(), store_spec, functions.module_name, functions.filename)
+        self._functions = functions
+        self._ready: ProcessPoolExecutor | None = None
+
+    def prestart(self) -> None:
+        """Fork the workers now, if this process has no other thread yet."""
+        if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+            return
+        self._ready = self._build(multiprocessing.get_context("fork"))
+        self._ready.submit(os.getpid)  # makes the pool fork all its workers now
+
+    def make(self) -> ProcessPoolExecutor:
+        ready, self._ready = self._ready, None
+        return ready if ready is not None else self._build(_forkserver())
+
+    def close(self) -> None:
+        """Shut down a prestarted pool the run did not need."""
+        if self._ready is not None:
+            self._ready.shutdown(wait=True)
+            self._ready = None
+
+    def _build(self, ctx: Any) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=ctx,
+            initializer=worker.init_worker,
+            initargs=(*self._initargs, self._functions.blob),
+        )
+
+
+def _forkserver() -> Any:
     ctx = multiprocessing.get_context("forkserver")
     preload = ["jug_async.worker"]
     with contextlib.suppress(ImportError):
@@ -72,13 +114,7 @@ def make_executor(jobs: int, store_spec: str, functions: FunctionTable) -> Proce
 
         preload.append("numpy")
     ctx.set_forkserver_preload(preload)
-    return ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=ctx,
-        initializer=worker.init_worker,
-        initargs=(os.getcwd(), store_spec, functions.module_name, functions.filename,
-                  functions.blob),
-    )
+    return ctx
 
 
 def worker_pids(executor: ProcessPoolExecutor) -> set[int]:

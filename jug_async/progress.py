@@ -24,8 +24,8 @@ from .monitor import RateMeter, format_seconds
 
 LOG_EVERY = 5.0  # seconds between plain log lines
 MAX_NAMES = 3  # per-name lines under the overall line
-BAR_WIDTH = 24
-NAME_WIDTH = 28
+BAR_WIDTH = 20
+NAME_WIDTH = 22
 
 
 @dataclass
@@ -130,6 +130,12 @@ class ProgressDisplay:
 
     # ---- what is shown -----------------------------------------------------
 
+    @property
+    def running_here(self) -> int:
+        """Tasks dispatched here and not finished (from the events themselves: the
+        scheduler's Progress count dips between a batch's end and the next)."""
+        return sum(s.running for s in self.stats.values())
+
     def eta(self) -> float | None:
         left = self.total - self.done - self.failed - sum(s.blocked for s in self.stats.values())
         rate = self.rate.rate()
@@ -142,8 +148,8 @@ class ProgressDisplay:
         pct = 100.0 * self.done / self.total if self.total else 100.0
         rate = self.rate.rate()
         parts = [f"{self.done:,}/{self.total:,} done ({pct:.0f}%)",
-                 f"{rate:,.1f} tasks/s" if rate is not None else "- tasks/s",
-                 f"ETA {format_seconds(self.eta())}", f"{self.running:,} running"]
+                 f"{rate:,.1f}/s" if rate is not None else "-/s",
+                 f"ETA {format_seconds(self.eta())}", f"{self.running_here:,} running"]
         if self.elsewhere:
             parts.append(f"{self.elsewhere:,} held elsewhere")
         if self.failed:

@@ -120,9 +120,17 @@ class Scheduler:
         self._backoff = POLL_FIRST
         self._host = socket.gethostname()
         self._last_progress = 0.0
+        self._prepared = False
         self.paused = False  # while True nothing new is dispatched; running tasks go on
 
     # ---- setup -------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Read the store once and decide every task's state (idempotent). Called
+        by ``run``; call it earlier to know whether there is work (``ready``)."""
+        if not self._prepared:
+            self._prepared = True
+            self._start()
 
     def _start(self) -> None:
         g, state, missing = self.graph, self.state, self.missing
@@ -170,7 +178,7 @@ class Scheduler:
         t0 = time.perf_counter()
         installed = self._install_signals(loop)
         try:
-            self._start()
+            self.prepare()
             await self._loop()
         finally:
             for sig in installed:

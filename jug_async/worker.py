@@ -121,11 +121,13 @@ def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
         module = types.ModuleType(module_name)
         sys.modules[module_name] = module
     functions: dict[int, Any] = cloudpickle.loads(functions_blob)
+    shipped: list[Any] = list(functions.values())
     for f in functions.values():
         for k, v in getattr(f, "__globals__", {}).items():
             if not k.startswith("__"):
                 module.__dict__.setdefault(k, v)
-    _restore_filenames([*functions.values(), *vars(module).values()], module_name, filename)
+                shipped.append(v)
+    _restore_filenames(shipped, module_name, filename)
     store = open_store(store_spec)
     registry.set_process_context(registry.LoadContext(store=_CachedLoads(store, cache_bytes),
                                                       collect=False))

@@ -150,16 +150,26 @@ def test_user_arguments_reach_the_jugfile(jugfile, run_cli, jug, jug_status_tota
     the workers, as under ``jug execute JUGFILE -- args``."""
     jugfile("argv.py")
     args = ["3", "--flag", "x y"]
-    r = run_cli("run", "argv.py", "-j", "2", "--", *args)
+    r = run_cli("run", "-j", "2", "argv.py", "--", *args)
     assert r.returncode == 0, r.stderr
     # the real jug, given the same arguments, declares the same tasks: all complete
     st = jug("status", "argv.py", "--", *args)
     assert jug_status_totals(st.stdout)["Complete"] == 5, st.stdout
-    res = probe_with_args = load_results("jug_async", "argv.py", argv=args)
     want = ["argv.py", *args]
-    assert_same(res["results"]["at_run"], want)
-    for i, a in enumerate(want):
-        assert_same(probe_with_args["results"][f"echo {i}"], (i, a))
+    for api in ("jug_async", "jug"):
+        res = load_results(api, "argv.py", argv=args)
+        assert_same(res["results"]["at_run"], want, api)
+        for i, a in enumerate(want):
+            assert_same(res["results"][f"echo {i}"], (i, a), api)
+
+
+@pytest.mark.parametrize("command", ["run", "status"])
+def test_user_arguments_after_options(jugfile, run_cli, command: str) -> None:
+    jugfile("argv.py")
+    option = ["-j", "1"] if command == "run" else ["--json"]
+    r = run_cli(command, "argv.py", *option, "--", "3", "--flag")
+    assert "unrecognized arguments" not in r.stderr, r.stderr
+    assert r.returncode == (0 if command == "run" else 1), r.stderr
 
 
 # ---- selection -----------------------------------------------------------------------
@@ -308,6 +318,33 @@ def test_signal_stops_cleanly_and_a_second_run_finishes(jugfile, run_cli, spawn,
     after = load_results("jug_async", "slow.py")
     assert_same(after["results"]["gather"], sum(i * 100 for i in range(8)))
     assert store_files.locks(jugdir) == []
+
+
+def test_run_killed_outright_leaves_locks_a_second_run_breaks(jugfile, run_cli, spawn,
+                                                              executions, load_results,
+                                                              assert_same, store_files,
+                                                              tmp_path) -> None:
+    """SIGKILL to the runner and its workers (no cleanup at all) leaves locks of
+    dead processes on this host: the next run breaks them and finishes."""
+    jugfile("slow.py")
+    jugdir = tmp_path / "slow.jugdata"
+    p = spawn("jug_async", "run", "slow.py", "-j", "2")
+    wait_for(lambda: sum(n for k, n in executions().items() if k.startswith("start")) >= 3,
+             what="a third task started")
+    os.killpg(p.pid, signal.SIGKILL)
+    p.wait(30)
+    stale = store_files.locks(jugdir)
+    assert stale != []  # the dead workers' locks are still there
+
+    t0 = time.monotonic()
+    second = run_cli("run", "slow.py", "-j", "2", timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert time.monotonic() - t0 < 20, "stale locks were waited out, not broken"
+    assert store_files.locks(jugdir) == []
+    assert_same(load_results("jug_async", "slow.py")["results"]["gather"],
+                sum(i * 100 for i in range(8)))
+    ran = executions()
+    assert all(1 <= ran[f"start {i}"] <= 2 for i in range(8))
 
 
 @pytest.mark.parametrize("cli", ["jug", "jug_async"])

@@ -152,6 +152,16 @@ class JugApp(App[RunResult | None]):
 
     # ---- keys --------------------------------------------------------------
 
+    MAIN_SCREEN_ONLY = frozenset({"failures_only", "filter", "pause", "sort", "clear_filter"})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that change the main screen do nothing while a dialog is open."""
+        if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
+            return False
+        if action in ("request_quit", "quit") and isinstance(self.screen, ConfirmStop):
+            return False
+        return True
+
     def action_request_quit(self) -> None:
         if not self.source.live:
             self.exit(self.source.result)

@@ -41,10 +41,6 @@ def bar_text(done: int, running: int, failed: int, total: int, width: int) -> Te
 class StackedBar(Widget):
     """``bar_text`` as wide as the widget."""
 
-    DEFAULT_CSS = """
-    StackedBar { height: 1; width: 1fr; }
-    """
-
     counts: reactive[tuple[int, int, int, int]] = reactive((0, 0, 0, 0))
 
     def render(self) -> Text:

@@ -45,7 +45,7 @@ def stats(snap: Snapshot) -> Text:
     rate = "-" if snap.rate is None else f"{snap.rate:,.1f}"
     t.append(f"  {rate} tasks/s", "dim" if snap.rate is None else "")
     eta = snap.eta if snap.status in ("running", "watching", "paused") else None
-    t.append(f"  ETA {format_seconds(eta)}")
+    t.append(f"  ETA {format_seconds(eta or None)}")
     t.append(f"  elapsed {format_seconds(snap.elapsed)}")
     if snap.count("running"):
         t.append(f"  {snap.count('running'):,} running", "yellow")
