@@ -10,6 +10,8 @@ Layout (imports point down only):
     registry, jugfile, compat   loading a jugfile and answering `import jug`
 """
 
+from .barrier import barrier as barrier
+from .barrier import bvalue as bvalue
 from .jugfile import init as init
 from .running import is_jug_running as is_jug_running
 from .task import Task as Task

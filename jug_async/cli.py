@@ -121,6 +121,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise JugAsyncError(f"--jobs must be at least 1 (got {args.jobs})")
     mark_running()
+    while True:
+        result, loaded = _run_once(args)
+        # A barrier stopped the load: once all it waited for is saved, load again.
+        if not loaded.stopped_at_barrier or result.done < result.total or result.interrupted:
+            return _report(result)
+
+
+def _run_once(args: argparse.Namespace) -> tuple[RunResult, jugfile_mod.LoadedJugfile]:
+    """Load the jugfile (up to its first unmet barrier) and run what it declares."""
     spec, store, loaded, graph = _load(args)
     functions = pool.FunctionTable(graph, loaded.module)
     pools = pool.PoolFactory(args.jobs, spec, functions)
@@ -128,20 +137,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     scheduler = Scheduler(graph, store, pools.make, functions.key, jobs=args.jobs,
                           sink=display, keep_going=args.keep_going,
                           selected=name_matcher(args.names), jugfile=args.jugfile)
-    pools.prestart()  # before any display or event-loop thread exists
+    if not args.tui:  # the TUI prestarts them itself, once their output goes to its log
+        pools.prestart()  # before any display or event-loop thread exists
     try:
-        result = _run_tui(scheduler, display) if args.tui else pool.run(scheduler.run())
+        result = _run_tui(scheduler, display, pools) if args.tui else pool.run(scheduler.run())
     finally:
         pools.close()
         display.close()
-    return _report(result)
+    return result, loaded
 
 
-def _run_tui(scheduler: Scheduler, display: ProgressDisplay) -> RunResult:
+def _run_tui(scheduler: Scheduler, display: ProgressDisplay, pools: pool.PoolFactory) -> RunResult:
     from .tui.app import run_live  # Textual loads only when asked for
 
     display.quiet = True  # collects the summary table, prints nothing meanwhile
-    return run_live(scheduler, forward=display)
+    return run_live(scheduler, forward=display, before=pools.prestart)
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:

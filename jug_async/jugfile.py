@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import compat, registry
+from .barrier import BarrierReached
 from .errors import JugAsyncError, JugfileError
 from .registry import LoadContext
 from .store.base import Store
@@ -29,6 +30,7 @@ class LoadedJugfile:
     module: types.ModuleType
     tasks: list[Task]
     store: Store | None
+    stopped_at_barrier: bool = False  # a barrier stopped the load: more tasks follow
 
 
 def module_name(jugfile: str | os.PathLike[str]) -> str:
@@ -70,14 +72,18 @@ def load(
 
     compat.install()
     ctx = LoadContext(store=store)
+    stopped = False
     with registry.using(ctx):
         try:
             exec(code, module.__dict__)
+        except BarrierReached:
+            stopped = True
         except (SystemExit, KeyboardInterrupt):
             raise
         except BaseException as e:
             raise JugfileError(_describe_load_error(e, str(path.resolve()), jugfile)) from e
-    return LoadedJugfile(path=path, module=module, tasks=ctx.tasks, store=store)
+    return LoadedJugfile(path=path, module=module, tasks=ctx.tasks, store=store,
+                         stopped_at_barrier=stopped)
 
 
 def init(jugfile: str | os.PathLike[str], jugdir: str | None = None,

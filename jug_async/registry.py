@@ -26,6 +26,7 @@ class LoadContext:
     store: Store | None = None
     tasks: list[Task] = field(default_factory=list)
     collect: bool = True
+    saved: set[str] | None = None  # the store's listing, read by the first barrier
 
 
 _current: ContextVar[LoadContext | None] = ContextVar("jug_async_load_context", default=None)

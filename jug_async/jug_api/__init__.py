@@ -4,6 +4,7 @@ Only jug's jugfile-facing API lives here; each submodule mirrors the jug module
 of the same name, so ``from jug.task import value`` works unchanged.
 """
 
+from ..barrier import barrier, bvalue
 from ..running import is_jug_running
 from ..task import Task, TaskGenerator, Tasklet, iteratetask, return_tuple, value
 
@@ -11,6 +12,8 @@ __all__ = [
     "Task",
     "TaskGenerator",
     "Tasklet",
+    "barrier",
+    "bvalue",
     "is_jug_running",
     "iteratetask",
     "return_tuple",

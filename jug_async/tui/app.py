@@ -158,9 +158,7 @@ class JugApp(App[RunResult | None]):
         """Keys that change the main screen do nothing while a dialog is open."""
         if action in self.MAIN_SCREEN_ONLY and len(self.screen_stack) > 1:
             return False
-        if action in ("request_quit", "quit") and isinstance(self.screen, ConfirmStop):
-            return False
-        return True
+        return not (action in ("request_quit", "quit") and isinstance(self.screen, ConfirmStop))
 
     def action_request_quit(self) -> None:
         if not self.source.live:
@@ -275,10 +273,12 @@ def make_fixed_app(snapshot: Snapshot, tasks: dict[str, list[TaskRow]] | None = 
     return make_app(FixedSource(snapshot, tasks), tick=False)
 
 
-def run_live(scheduler: Scheduler, *, forward: Callable[[Event], None] | None = None) -> RunResult:
+def run_live(scheduler: Scheduler, *, forward: Callable[[Event], None] | None = None,
+             before: Callable[[], None] = lambda: None) -> RunResult:
     """``run --tui``: the app on this terminal until the user quits; the run's result.
 
-    The workers' output goes to a log file meanwhile (named on stderr afterwards).
+    The workers' output goes to a log file meanwhile (named on stderr afterwards);
+    ``before`` runs once that is so and before the app starts (to fork workers).
 
     Raises:
         JugAsyncError: no terminal, or the app ended before the scheduler did.
@@ -286,6 +286,7 @@ def run_live(scheduler: Scheduler, *, forward: Callable[[Event], None] | None = 
     require_terminal("--tui")
     app = make_run_app(scheduler, forward=forward)
     with output_to_log() as log:
+        before()
         pool.run(app.run_async())
     if os.path.exists(log):
         print(f"jug-async: what the tasks printed is in {log}", file=sys.stderr)

@@ -24,6 +24,7 @@ from .tracker import EventTracker
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.message import Message
 
 
 class LiveRun:
@@ -94,9 +95,9 @@ class LiveRun:
             self.tracker.apply(e)
         self._on_change()
 
-    def _post(self, message: object) -> None:
+    def _post(self, message: Message) -> None:
         if self._app is not None:
-            self._app.post_message(message)  # type: ignore[arg-type]
+            self._app.post_message(message)
 
     async def _scan_locks(self) -> None:
         store, seen = self.scheduler.store, None

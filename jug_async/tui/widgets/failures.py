@@ -18,6 +18,7 @@ class FailuresPanel(Horizontal):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._failures: tuple[FailedTask, ...] = ()
+        self.shown: FailedTask | None = None  # whose traceback is on screen
 
     def compose(self) -> ComposeResult:
         yield DataTable(cursor_type="row", zebra_stripes=True, id="failure-list")
@@ -63,6 +64,7 @@ class FailuresPanel(Horizontal):
 
     def _show_traceback(self, f: FailedTask | None) -> None:
         box = self.query_one("#traceback", Static)
+        self.shown = f
         if f is None:
             box.update(Text("No failures.", "dim"))
             return
