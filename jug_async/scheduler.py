@@ -454,4 +454,9 @@ class Scheduler:
             info = self.store.lock_info(h)
             if info is not None and info.pid in pids and info.host == self._host:
                 self.store.unlock(h)
+        for fut in self.inflight:  # the pool is gone: their outcome is moot
+            if fut.done():
+                fut.exception()  # mark as retrieved (a BrokenProcessPool)
+            else:
+                fut.cancel()
         self.inflight.clear()

@@ -1,0 +1,52 @@
+"""The benchmark driver runs end to end at tiny sizes and writes a table with a
+row per workload holding numbers for both tools."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+NUMBER = re.compile(r"^\d+(\.\d+)?(e[-+]\d+)?\b")
+
+
+def _table_rows(text: str) -> list[list[str]]:
+    """The cells of the main table's data rows (first cell a workload number)."""
+    rows = []
+    for line in text.splitlines():
+        if not line.startswith("| "):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells and cells[0].isdigit() and len(cells) == 8:
+            rows.append(cells)
+    return rows
+
+
+@pytest.mark.timeout(120)
+def test_quick_bench_writes_a_row_per_workload(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "run.py"), "--quick", "--out", str(out),
+         "--workdir", str(tmp_path / "work")],
+        capture_output=True, text=True, timeout=90, cwd=REPO,
+    )
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert elapsed < 60, f"--quick took {elapsed:.1f} s"
+    text = out.read_text()
+    assert "| # | workload | metric | jug-async | jug 2.7.0 | ratio | target | met? |" in text
+    rows = _table_rows(text)
+    for wid in range(1, 6):
+        mine = [r for r in rows if r[0] == str(wid)]
+        assert mine, f"no row for workload {wid}"
+        numeric = [r for r in mine if NUMBER.match(r[3]) and NUMBER.match(r[4])]
+        assert numeric, f"workload {wid}: no row with numbers for both tools: {mine}"
+        for r in numeric:
+            assert float(NUMBER.match(r[3]).group()) > 0
+            assert float(NUMBER.match(r[4]).group()) > 0
