@@ -110,6 +110,7 @@ class Scheduler:
         self.ready: deque[int] = deque()
         self.elsewhere: set[int] = set()
         self.inflight: dict[asyncio.Future[list[Outcome]], list[int]] = {}
+        self._pool_of: dict[asyncio.Future[list[Outcome]], Executor] = {}
         self.crashes: dict[int, int] = {}
         self.estimate: dict[str, float] = {}  # seconds per task, by name
         self.result = RunResult(total=n, done=0, executed=0)
@@ -265,8 +266,16 @@ class Scheduler:
                 continue
             if self.executor is None:
                 self.executor = self._make_executor()
-            fut = loop.run_in_executor(self.executor, run_batch, specs)
+            try:
+                fut = loop.run_in_executor(self.executor, run_batch, specs)
+            except BrokenProcessPool:  # a worker died; its futures will report it
+                self._discard_pool(self.executor)
+                for i in reversed(batch):
+                    self.state[i] = READY
+                    self.ready.appendleft(i)
+                continue
             self.inflight[fut] = batch
+            self._pool_of[fut] = self.executor
 
     def _max_inflight(self) -> int:
         head = self.ready[0] if self.ready else None
@@ -300,9 +309,11 @@ class Scheduler:
 
     def _complete(self, fut: asyncio.Future[list[Outcome]]) -> None:
         batch = self.inflight.pop(fut)
+        pool = self._pool_of.pop(fut)
         try:
             outcomes = fut.result()
         except BrokenProcessPool:
+            self._discard_pool(pool)
             self._recover_crash(batch)
             return
         except Exception as e:
@@ -362,12 +373,15 @@ class Scheduler:
                 self.emit(ev.TaskBlocked(g.hashes[d], g.names[d], reason))
                 stack.extend(g.dependents[d])
 
+    def _discard_pool(self, pool: Executor) -> None:
+        """Drop a broken pool (once: several of its futures report the breakage)."""
+        if pool is self.executor:
+            pool.shutdown(wait=False, cancel_futures=True)
+            self.executor = None
+
     def _recover_crash(self, batch: list[int]) -> None:
         """A worker died (killed, segfault, out of memory): the pool is broken.
         Break the dead workers' locks, retry the tasks one by one in a new pool."""
-        if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
-            self.executor = None
         for i in batch:
             h = self.graph.hashes[i]
             info = self.store.lock_info(h)
@@ -460,3 +474,4 @@ class Scheduler:
             else:
                 fut.cancel()
         self.inflight.clear()
+        self._pool_of.clear()
