@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.progress_bar import ProgressBar
@@ -209,10 +210,12 @@ class ProgressDisplay:
                      + (f", {f.failed} failed" if f.failed else "")
                      + (f", {f.blocked} blocked" if f.blocked else "")
                      + (" (interrupted)" if f.interrupted else ""))
-        table = Table(title=title, title_justify="left")
-        for col in ("Task name", "Total", "Complete", "Ran here", "Elsewhere", "Failed",
-                    "Blocked", "Mean s"):
-            table.add_column(col, justify="left" if col == "Task name" else "right")
+        # Compact box and short headers: the task names are what must not be cut.
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        width = max((len(n) for n in self.stats), default=9)
+        table.add_column("Task name", no_wrap=True, min_width=min(width, 60))
+        for col in ("Total", "Done", "Ran", "Elsewhere", "Failed", "Blocked", "Mean s"):
+            table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
         for name, s in self.stats.items():
             mean = f"{s.seconds / s.ran:.3f}" if s.ran else "-"
             table.add_row(name, str(s.total), str(s.complete), str(s.ran), str(s.elsewhere),
