@@ -6,6 +6,9 @@ API-level probes (hashes, loaded values) through small scripts given to
 ``python -c``. The real jug never shares a process with jug-async, whose
 ``import jug`` aliasing would otherwise mix the two.
 
+Every command runs in its own session; once it exits, the processes it started
+(forkserver, workers) must be gone within ``ORPHAN_GRACE`` seconds.
+
 Jugfiles live in ``tests/jugfiles/`` and are copied into ``tmp_path``, which is
 also the working directory of every subprocess, so the default jugdir is
 ``tmp_path/<name>.jugdata``. Jugfiles that count executions append one line per
@@ -23,6 +26,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +69,25 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+ORPHAN_GRACE = 10.0  # seconds a finished command's helpers (forkserver, workers) may linger
+
+
+def _assert_no_orphans(proc: subprocess.Popen, cmd: list[str]) -> None:
+    """Once a command has exited, every process it started must exit too."""
+    deadline = time.monotonic() + ORPHAN_GRACE
+    while True:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            left = subprocess.run(["ps", "-o", "pid,args", "-g", str(proc.pid)],
+                                  capture_output=True, text=True).stdout
+            _kill_group(proc)
+            pytest.fail(f"{' '.join(cmd)} exited but left processes behind:\n{left}")
+        time.sleep(0.05)
+
+
 def run_process(cmd: list[str], cwd: Path, timeout: float = DEFAULT_TIMEOUT,
                 env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``cmd`` to completion in its own session; on timeout kill the whole
@@ -78,6 +101,7 @@ def run_process(cmd: list[str], cwd: Path, timeout: float = DEFAULT_TIMEOUT,
         out, err = proc.communicate()
         pytest.fail(f"timed out after {timeout} s: {' '.join(cmd)}\nstdout:\n{out}\n"
                     f"stderr:\n{err}")
+    _assert_no_orphans(proc, cmd)
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
@@ -97,12 +121,15 @@ class Spawned:
         return self.proc.pid
 
     def wait(self, timeout: float = DEFAULT_TIMEOUT) -> int:
+        """The exit status, once the process and everything it started are gone."""
         try:
-            return self.proc.wait(timeout=timeout)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
             pytest.fail(f"timed out after {timeout} s: {' '.join(self.cmd)}\n"
                         f"stderr:\n{self.stderr}")
+        _assert_no_orphans(self.proc, self.cmd)
+        return code
 
     def kill(self) -> None:
         _kill_group(self.proc)
@@ -149,6 +176,10 @@ if jugdir != "-":
                       for k, t in space.get("RESULTS", {}).items()}
 res["result_hashes"] = {k: t.hash().decode() for k, t in space.get("RESULTS", {}).items()
                         if isinstance(t, jug.task.Task)}
+if jugdir != "-":
+    res["reprs"] = {k: (repr(value(t)),
+                        type(value(t)).__module__ + "." + type(value(t)).__qualname__)
+                    for k, t in space.get("REPRS", {}).items() if t.can_load()}
 with open(out, "wb") as f:
     pickle.dump(res, f)
 """
@@ -190,6 +221,11 @@ if store is not None:
                           for k, t in space.get("RESULTS", {}).items()}
 res["result_hashes"] = {k: t.hash().decode() for k, t in space.get("RESULTS", {}).items()
                         if isinstance(t, Task)}
+if store is not None:
+    with registry.using(registry.LoadContext(store=store, collect=False)):
+        res["reprs"] = {k: (repr(value(t)),
+                            type(value(t)).__module__ + "." + type(value(t)).__qualname__)
+                        for k, t in space.get("REPRS", {}).items() if t.can_load()}
 with open(out, "wb") as f:
     pickle.dump(res, f)
 """
@@ -204,8 +240,10 @@ def probe(api: str, jugfile: str | Path, jugdir: str | Path | None, cwd: Path,
     Returns ``{"tasks": [(name, hash)], "cases": {label: hash}}`` (hashes of the
     module-level ``CASES`` dict), ``"result_hashes"`` (of the Tasks in the
     module-level ``RESULTS`` dict) and, when ``jugdir`` is given, ``"loadable"``
-    (per declared task) and ``"results"``: the values of ``RESULTS``, each loaded
-    from the store through that API (``MISSING`` if absent).
+    (per declared task), ``"results"``: the values of ``RESULTS``, each loaded
+    from the store through that API (``MISSING`` if absent), and ``"reprs"``:
+    ``(repr, type's module.qualname)`` of the loadable values of ``REPRS`` (for
+    values of classes defined in the jugfile, which this process cannot unpickle).
     """
     out = cwd / f".probe-{api}.pkl"
     script = f"MISSING = {MISSING!r}\n" + _PROBES[api]

@@ -182,3 +182,101 @@ def test_jugfile_in_a_subdirectory_and_explicit_jugdir(jugfile, run_cli, jug, ex
     assert totals == {"Failed": 0, "Waiting": 0, "Ready": 6, "Complete": 1, "Active": 0}
     ran = executions(tmp_path / "sub")
     assert sum(ran.values()) == 8 and ran["train"] == 2
+
+
+def test_jug_async_reads_results_jug_packed(jugfile, run_cli, jug, executions, load_results,
+                                            assert_same, store_files, tmp_path) -> None:
+    jugfile("interop.py")
+    r = run_cli("run", "interop.py", "-j", "2")
+    assert r.returncode == 0, r.stderr
+    ran = executions()
+    pack = jug("pack", "interop.py")
+    assert pack.returncode == 0, pack.stderr
+    jugdir = tmp_path / "interop.jugdata"
+    assert (jugdir / "packs" / "jugpack").is_file()
+    assert len(store_files.results(jugdir)) < INTEROP_TASKS  # some now live only in the pack
+
+    st = run_cli("status", "interop.py", "--json")
+    assert st.returncode == 0, st.stdout
+    assert json.loads(st.stdout)["total"]["Complete"] == INTEROP_DECLARED
+    r = run_cli("run", "interop.py", "-j", "2")
+    assert r.returncode == 0, r.stderr
+    assert executions() == ran
+    assert_results(load_results("jug_async", "interop.py"), interop_expected(), assert_same)
+
+
+def test_jug_keep_failed_lock_is_respected(jugfile, run_cli, jug, executions,
+                                           jug_status_totals) -> None:
+    """``jug execute --keep-failed`` leaves the failed task's lock with mtime 1:
+    jug-async counts it as Failed and does not retry it."""
+    jugfile("failing.py")
+    ex = jug("execute", "failing.py", "--keep-failed", "--keep-going", "--nr-wait-cycles", "1",
+             "--wait-cycle-time", "0")
+    assert ex.returncode != 0
+    expect = {"Failed": 1, "Waiting": 1, "Ready": 0, "Complete": 4, "Active": 0}
+    assert jug_status_totals(jug("status", "failing.py").stdout) == expect
+    st = run_cli("status", "failing.py", "--json")
+    assert st.returncode != 0
+    assert json.loads(st.stdout)["total"] == expect
+
+    r = run_cli("run", "failing.py", "-j", "1")
+    assert r.returncode == 1
+    assert "failing.boom" in r.stderr
+    assert executions()["boom"] == 1  # not retried
+    assert "after" not in executions()
+
+
+def test_jug_and_two_jug_async_runners_on_tiny_tasks(jugfile, spawn, executions, load_results,
+                                                      assert_same, store_files,
+                                                      tmp_path) -> None:
+    """300 tasks too small to time: jug-async batches them and group-commits
+    their results, while jug takes them one lock at a time."""
+    jugfile("tiny.py")
+    procs = [spawn("jug_async", "run", "tiny.py", "-j", "2"),
+             spawn("jug_async", "run", "tiny.py", "-j", "2"),
+             spawn("jug", "execute", "tiny.py", "--wait-cycle-time", "1")]
+    for p in procs:
+        assert p.wait(90) == 0, p.stderr
+    ran = executions()
+    assert {k: n for k, n in ran.items() if n != 1} == {}
+    assert len(ran) == 311
+    res = load_results("jug", "tiny.py")
+    assert_same(res["results"]["total"], sum(i**3 for i in range(300)))
+    for g in range(10):
+        assert_same(res["results"][f"sum {g}"], sum(i**3 for i in range(30 * g, 30 * g + 30)))
+    assert store_files.locks(tmp_path / "tiny.jugdata") == []
+
+
+@pytest.mark.parametrize("writer", ["jug", "jug_async"])
+def test_results_of_jugfile_classes_load_in_the_other_tool(jugfile, run_cli, jug,
+                                                           load_results, writer: str) -> None:
+    jugfile("classes.py")
+    r = (jug("execute", "classes.py") if writer == "jug"
+         else run_cli("run", "classes.py", "-j", "2"))
+    assert r.returncode == 0, r.stderr
+    reader = "jug_async" if writer == "jug" else "jug"
+    res = load_results(reader, "classes.py")
+    assert res["reprs"] == {
+        "point": ("Point(x=3, y=-3)", "classes.Point"),
+        "box": ("Box(name='b', items=[Point(x=3, y=-3), 3])", "classes.Box"),
+    }
+    # the task that received the Box saw the jugfile's own classes
+    assert res["results"]["inspected"] == ("classes", "Box", "Point", -3)
+
+
+@pytest.mark.parametrize("writer", ["jug", "jug_async"])
+def test_task_functions_from_an_imported_module(jugfile, run_cli, jug, load_results,
+                                                jug_status_totals, writer: str) -> None:
+    jugfile("helper_module.py")
+    jugfile("uses_helper.py")
+    r = (jug("execute", "uses_helper.py") if writer == "jug"
+         else run_cli("run", "uses_helper.py", "-j", "2"))
+    assert r.returncode == 0, r.stderr
+    complete = {"Failed": 0, "Waiting": 0, "Ready": 0, "Complete": 2, "Active": 0}
+    assert jug_status_totals(jug("status", "uses_helper.py").stdout) == complete
+    st = run_cli("status", "uses_helper.py", "--json")
+    assert st.returncode == 0 and json.loads(st.stdout)["total"] == complete
+    assert sorted(json.loads(st.stdout)["tasks"]) == ["helper_module.plus_one",
+                                                      "helper_module.triple"]
+    for reader in ("jug", "jug_async"):
+        assert load_results(reader, "uses_helper.py")["results"] == {"tripled": 6, "bumped": 7}

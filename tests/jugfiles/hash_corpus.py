@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 from jug import Task, TaskGenerator, Tasklet, iteratetask, return_tuple
+from jug.hash import hash_one, hash_update, new_hash_object
 
 CASES = {}
 
@@ -70,6 +71,20 @@ class Custom:
 
     def __jug_hash__(self):
         return ("custom:" + self.key).encode()
+
+
+class CustomWithHelpers:
+    """A user type hashing itself with jug.hash's helpers."""
+
+    def __init__(self, key, dep):
+        self.key = key
+        self.dep = dep
+
+    def __jug_hash__(self):
+        m = new_hash_object()
+        hash_update(m, [("key", self.key), ("one", hash_one([self.key, 1]))])
+        m.update(self.dep.hash())
+        return m.hexdigest().encode()
 
 
 base = ident(7)
@@ -134,6 +149,7 @@ case("namedtuple_plain", ident(Point(1, 2)))
 case("ordereddict_plain", ident(collections.OrderedDict([("b", 1), ("a", 2)])))
 case("custom_hash", ident(Custom("k1")))
 case("custom_hash_in_list", ident([Custom("k2"), base]))
+case("custom_hash_with_jug_helpers", ident(CustomWithHelpers("k3", base)))
 
 # ---- numpy arrays -----------------------------------------------------------
 case("np_float64", ident(np.linspace(0, 1, 7)))
@@ -198,6 +214,10 @@ case("tasklet_function", Tasklet(base, helper))
 case("task_of_tasklet", ident(p[1]))
 case("task_of_tasklets_in_list", ident([p[0], p[1], iteratetask(p, 2)[0]]))
 case("task_of_tasklet_in_dict", ident({"first": p[0]}))
+case("dict_task_keys", ident({base: 1, other: [2]}))
+case("dict_tasklet_key", ident({p[0]: "x", "plain": p[1]}))
+case("tasklet_lambda_of_tasklet", Tasklet(p[1], lambda r: r * 2))
+case("tasklet_builtin_function", Tasklet(base, str))
 
 
 @return_tuple(3)
