@@ -120,6 +120,9 @@ def _load(args: argparse.Namespace):
 def cmd_run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise JugAsyncError(f"--jobs must be at least 1 (got {args.jobs})")
+    if _store_spec(args) == "memory:":
+        raise JugAsyncError("a memory: store lives in one process; `run` needs a jugdir "
+                            "its worker processes share")
     mark_running()
     while True:
         result, loaded = _run_once(args)

@@ -50,7 +50,6 @@ MAX_BATCH = 256
 SMALL_TASK = 0.02  # tasks shorter than this get two batches queued per worker
 POLL_FIRST, POLL_MAX = 0.02, 2.0  # back-off bounds for tasks held elsewhere
 PROGRESS_EVERY = 0.2
-MAX_CRASHES = 2  # a task whose worker died this many times is failed
 
 
 @dataclass
@@ -111,7 +110,7 @@ class Scheduler:
         self.elsewhere: set[int] = set()
         self.inflight: dict[asyncio.Future[list[Outcome]], list[int]] = {}
         self._pool_of: dict[asyncio.Future[list[Outcome]], Executor] = {}
-        self.crashes: dict[int, int] = {}
+        self.suspects: set[int] = set()  # running when a worker died: retried alone
         self.estimate: dict[str, float] = {}  # seconds per task, by name
         self.result = RunResult(total=n, done=0, executed=0)
         self.executor: Executor | None = None
@@ -249,7 +248,8 @@ class Scheduler:
     def _dispatch(self) -> None:
         loop = asyncio.get_running_loop()
         while (self.ready and not self._stopping and not self.paused
-               and len(self.inflight) < self._max_inflight()):
+               and len(self.inflight) < self._max_inflight()
+               and not self._suspect_blocks_dispatch()):
             batch = self._take_batch()
             specs = []
             now = time.time()
@@ -257,7 +257,8 @@ class Scheduler:
                 try:
                     specs.append(self._spec(i))
                 except Exception as e:  # an argument that cannot be pickled
-                    self._fail(i, f"cannot send the task to a worker: {type(e).__name__}: {e}", "")
+                    self._fail(i, f"cannot send the task to a worker: {type(e).__name__}: {e}",
+                               "", record=True)
                     continue
                 self.state[i] = RUNNING
                 self.emit(ev.TaskStarted(self.graph.hashes[i], self.graph.names[i], now))
@@ -277,6 +278,13 @@ class Scheduler:
             self.inflight[fut] = batch
             self._pool_of[fut] = self.executor
 
+    def _suspect_blocks_dispatch(self) -> bool:
+        """A task that was running when a worker died runs alone next time, so that
+        a second crash names the culprit and spares the tasks beside it."""
+        if any(len(b) == 1 and b[0] in self.suspects for b in self.inflight.values()):
+            return True
+        return bool(self.inflight) and self.ready[0] in self.suspects
+
     def _max_inflight(self) -> int:
         head = self.ready[0] if self.ready else None
         est = self.estimate.get(self.graph.names[head]) if head is not None else None
@@ -292,10 +300,10 @@ class Scheduler:
         while self.ready and len(batch) < limit:
             i = self.ready[0]
             est = self.estimate.get(names[i])
-            if batch and (est is None or est > budget or self.crashes.get(i)):
+            if batch and (est is None or est > budget or i in self.suspects):
                 break
             batch.append(self.ready.popleft())
-            if est is None or self.crashes.get(i):
+            if est is None or i in self.suspects:
                 break
             budget -= est
         return batch
@@ -318,7 +326,7 @@ class Scheduler:
             return
         except Exception as e:
             for i in batch:
-                self._fail(i, f"{type(e).__name__}: {e}", "")
+                self._fail(i, f"{type(e).__name__}: {e}", "", record=True)
             return
         index, names = self.graph.index, self.graph.names
         now = time.time()
@@ -352,8 +360,13 @@ class Scheduler:
                 state[d] = READY
                 ready.append(d)
 
-    def _fail(self, i: int, error: str, tb: str, pid: int = 0) -> None:
+    def _fail(self, i: int, error: str, tb: str, pid: int = 0, record: bool = False) -> None:
+        """Mark ``i`` failed; ``record`` keeps the error in the store for ``status``
+        and ``monitor`` when no worker could (the worker records its own)."""
         g = self.graph
+        if record:
+            with contextlib.suppress(OSError):
+                self.store.save_failure(g.hashes[i], f"{g.names[i]}\n{tb or error}\n")
         self.state[i] = FAILED_STATE
         self.result.failures.append(Failure(g.names[i], g.hashes[i], error, tb))
         self.emit(ev.TaskFailed(g.hashes[i], g.names[i], error, tb, pid, time.time()))
@@ -387,10 +400,11 @@ class Scheduler:
             info = self.store.lock_info(h)
             if self._dead_local_owner(info):
                 self.store.break_lock(h, info)
-            self.crashes[i] = self.crashes.get(i, 0) + 1
-            if self.crashes[i] >= MAX_CRASHES:
-                self._fail(i, "the worker process running this task died", "")
+            if i in self.suspects and len(batch) == 1:  # it ran alone: it is the culprit
+                self._fail(i, "the worker process running this task died (killed by a "
+                           "signal, out of memory, or a crash in native code)", "", record=True)
             else:
+                self.suspects.add(i)
                 self.state[i] = READY
                 self.ready.appendleft(i)
 

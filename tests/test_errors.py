@@ -107,13 +107,6 @@ def test_failing_task_leaves_no_partial_files(jugfile, run_cli, jug, jug_status_
         "Failed": 0, "Waiting": 0, "Ready": 2, "Complete": 1, "Active": 0}
 
 
-@pytest.mark.xfail(
-    reason="BUG: `--jugdir` naming an existing regular file gives a NotADirectoryError "
-    "traceback (exit 1): FileStore.listing/_current_pack and list_locks "
-    "(store/file.py) catch only FileNotFoundError, nothing checks the jugdir is a "
-    "directory, and cli.main turns only JugAsyncError into one line",
-    strict=True,
-)
 @pytest.mark.parametrize("command", ["run", "status"])
 def test_jugdir_is_a_regular_file(jugfile, run_cli, tmp_path, executions,
                                   command: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from jug_async.errors import StoreError
@@ -33,4 +34,6 @@ def open_store(spec: str) -> Store:
             raise StoreError(f"{spec!r}: redis stores are not supported yet; use a jugdir path")
         raise StoreError(f"{spec!r}: unknown store scheme {scheme}: "
                          "(for a path containing ':', write it as ./" + spec + ")")
+    if os.path.exists(spec) and not os.path.isdir(spec):
+        raise StoreError(f"{spec!r} is a file, not a jugdir (a directory)")
     return FileStore(spec)
