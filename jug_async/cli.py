@@ -12,16 +12,19 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import graph as graph_mod
 from . import jugfile as jugfile_mod
 from . import pool, status
 from .errors import JugAsyncError
-from .progress import ProgressDisplay
 from .running import mark_running
-from .scheduler import RunResult, Scheduler
 from .selection import name_matcher
 from .store.open import open_store
+
+if TYPE_CHECKING:  # run's machinery (rich, the scheduler) loads only for `run`
+    from .progress import ProgressDisplay
+    from .scheduler import RunResult, Scheduler
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -133,6 +136,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_once(args: argparse.Namespace) -> tuple[RunResult, jugfile_mod.LoadedJugfile]:
     """Load the jugfile (up to its first unmet barrier) and run what it declares."""
+    from .progress import ProgressDisplay
+    from .scheduler import Scheduler
+
     spec, store, loaded, graph = _load(args)
     functions = pool.FunctionTable(graph, loaded.module)
     pools = pool.PoolFactory(args.jobs, spec, functions)

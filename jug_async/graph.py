@@ -20,7 +20,7 @@ class TaskGraph:
     names: list[str]
     tasks: list[Task]
     deps: list[tuple[int, ...]]
-    dependents: list[list[int]]
+    dependents: list[list[int] | tuple[()]]
     declared: list[int]
     index: dict[str, int]
 
@@ -57,13 +57,19 @@ def build(tasks: list[Task]) -> TaskGraph:
             deps.append(())
             ds = t.dependencies()
             if ds:
-                deps[i] = tuple(dict.fromkeys(node_of(d) for d in ds))
+                # Dependencies are usually declared (and so numbered) already.
+                deps[i] = tuple(dict.fromkeys(
+                    [j if (j := by_id.get(id(d))) is not None else node_of(d) for d in ds]))
         by_id[id(t)] = i
         return i
 
     declared = [node_of(t) for t in tasks]
-    dependents: list[list[int]] = [[] for _ in hashes]
+    # Most tasks have no dependents: they share one empty tuple.
+    dependents: list[list[int] | tuple[()]] = [()] * len(hashes)
     for i, ds in enumerate(deps):
         for d in ds:
-            dependents[d].append(i)
+            if dependents[d] == ():
+                dependents[d] = [i]
+            else:
+                dependents[d].append(i)
     return TaskGraph(hashes, names, nodes, deps, dependents, declared, index)

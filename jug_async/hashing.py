@@ -16,13 +16,6 @@ import pickle
 from collections.abc import Iterable
 from typing import Any
 
-try:  # numpy is optional for hashing: jugfiles without arrays must not need it
-    import numpy as _np
-
-    _NDARRAY: type | None = _np.ndarray
-except ImportError:  # pragma: no cover - numpy is a dependency of the package
-    _NDARRAY = None
-
 PICKLE_PROTOCOL = 4
 
 _dumps = pickle.dumps
@@ -31,6 +24,7 @@ _PICKLED_NAMES: dict[Any, bytes] = {
 }
 _PICKLED_INDEX = [_dumps(i, PICKLE_PROTOCOL) for i in range(1024)]
 _NAME_PART, _ARGS_PART, _KWARGS_PART = (_PICKLED_NAMES[n] for n in ("name", "args", "kwargs"))
+_TASK_NAMES: dict[str, bytes] = {}  # a jugfile has few task names and many tasks
 _LIST_TAG = repr(list).encode()
 _TUPLE_TAG = repr(tuple).encode()
 # Types that are pickled as they are: checking them first avoids a getattr per value.
@@ -76,7 +70,7 @@ def _feed(m: Any, update: Any, e: Any) -> None:
         update(b"dict")
         items = sorted(((hash_one(k), v) for k, v in e.items()), key=lambda kv: kv[0])
         hash_update(m, items)
-    elif t is _NDARRAY:
+    elif t.__name__ == "ndarray" and t.__module__ == "numpy":  # numpy stays unimported
         _hash_array(m, e)
     else:
         if isinstance(e, (list, tuple)) and contains_task(e):
@@ -136,9 +130,15 @@ def task_hash(name: str, args: tuple, kwargs: dict) -> bytes:
     m = hashlib.sha1()
     update = m.update
     update(_NAME_PART)
-    update(_dumps(name.encode("utf-8"), PICKLE_PROTOCOL))
+    pickled = _TASK_NAMES.get(name)
+    if pickled is None:
+        pickled = _TASK_NAMES[name] = _dumps(name.encode("utf-8"), PICKLE_PROTOCOL)
+    update(pickled)
     update(_ARGS_PART)
     _feed(m, update, args)
     update(_KWARGS_PART)
-    _feed(m, update, kwargs)
+    if kwargs:
+        _feed(m, update, kwargs)
+    else:
+        update(b"dict")  # what _feed gives an empty dict, without the call
     return m.hexdigest().encode()

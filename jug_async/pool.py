@@ -19,7 +19,6 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 import cloudpickle
-import uvloop
 
 from . import worker
 from .graph import TaskGraph
@@ -29,6 +28,8 @@ T = TypeVar("T")
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run the scheduler's coroutine on uvloop."""
+    import uvloop
+
     return uvloop.run(coro)
 
 

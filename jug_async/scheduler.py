@@ -121,6 +121,7 @@ class Scheduler:
         self._host = socket.gethostname()
         self._last_progress = 0.0
         self._prepared = False
+        self._failure_records: set[str] = set()
         self.paused = False  # while True nothing new is dispatched; running tasks go on
 
     # ---- setup -------------------------------------------------------------
@@ -135,6 +136,7 @@ class Scheduler:
     def _start(self) -> None:
         g, state, missing = self.graph, self.state, self.missing
         saved = self.store.listing()
+        self._failure_records = self.store.list_failures()
         for i, h in enumerate(g.hashes):
             if h in saved:
                 state[i] = DONE_STATE
@@ -311,7 +313,9 @@ class Scheduler:
     def _spec(self, i: int) -> TaskSpec:
         t = self.graph.tasks[i]
         payload = cloudpickle.dumps((t.args, t.kwargs))
-        return TaskSpec(self.graph.hashes[i], t.name, self._function_key(t.f), payload)
+        h = self.graph.hashes[i]
+        return TaskSpec(h, t.name, self._function_key(t.f), payload,
+                        h in self._failure_records)
 
     # ---- outcomes ----------------------------------------------------------
 

@@ -82,7 +82,7 @@ class Task(_Indexable):
                 "a lambda cannot be a task's function: define it with `def` "
                 "(a lambda may be applied to a result with Tasklet(task, lambda r: ...))"
             )
-        self.name = f"{f.__module__}.{f.__name__}"
+        self.name = sys.intern(f"{f.__module__}.{f.__name__}")  # one copy per name
         self.f = f
         self.args = args
         self.kwargs = kwargs

@@ -50,6 +50,7 @@ class TaskSpec:
     name: str
     func: int  # key into the worker's function table
     payload: bytes  # cloudpickle of (args, kwargs); Tasks inside arrive as TaskRef
+    has_failure_record: bool = False  # a past failure's traceback to delete on success
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +250,7 @@ def _save(store: Store, items: list[tuple[str, Any]], timings: list[tuple[TaskSp
     if not items:
         return []
     try:
-        sizes = _dump_parallel(store, items)
+        sizes = store.dump_many(items)
     except Exception:
         sizes = None
     outcomes = []
@@ -262,23 +263,10 @@ def _save(store: Store, items: list[tuple[str, Any]], timings: list[tuple[TaskSp
                 continue
         else:
             nbytes = sizes[i]
-        store.clear_failure(h)
+        if spec.has_failure_record:
+            store.clear_failure(h)
         outcomes.append(Outcome(h, DONE, seconds, nbytes, pid))
     return outcomes
-
-
-def _dump_parallel(store: Store, items: list[tuple[str, Any]]) -> list[int]:
-    """``dump_many`` in a few interleaved chunks on the worker's threads: creating
-    files waits on the disk, and those waits overlap."""
-    assert _state is not None
-    if len(items) < 4 * RELEASE_THREADS:
-        return store.dump_many(items)
-    chunks = [items[k::RELEASE_THREADS] for k in range(RELEASE_THREADS)]
-    sizes_by_chunk = list(_state.releaser.map(store.dump_many, chunks))
-    sizes = [0] * len(items)
-    for k, chunk_sizes in enumerate(sizes_by_chunk):
-        sizes[k::RELEASE_THREADS] = chunk_sizes
-    return sizes
 
 
 def _failed(store: Store, spec: TaskSpec, exc: BaseException, seconds: float, pid: int,

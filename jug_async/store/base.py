@@ -35,6 +35,7 @@ Async variants
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import socket
@@ -70,9 +71,15 @@ def lock_text(pid: int | None = None, host: str | None = None) -> str:
     lock, and lets ``break_lock`` recognise the lock it inspected.
     """
     pid = os.getpid() if pid is None else pid
-    host = socket.gethostname() if host is None else host
+    host = _hostname() if host is None else host
     created = datetime.now().strftime("%Y-%m-%d (%Hh%M.%S)")
     return f"PID {pid} on HOSTNAME {host}\nLock created on {created}\n"
+
+
+@functools.lru_cache(maxsize=1)
+def _hostname() -> str:
+    """The host's name, asked once per process (a syscall per lock otherwise)."""
+    return socket.gethostname()
 
 
 @dataclass(frozen=True)

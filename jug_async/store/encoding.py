@@ -22,8 +22,6 @@ import sys
 import zlib
 from typing import Any, BinaryIO
 
-import numpy as np
-
 from jug_async.errors import StoreError
 
 __all__ = ["decode", "decode_from", "encode", "encode_to", "read_result", "write_result"]
@@ -37,7 +35,9 @@ _READ_BLOCK = 1 << 16
 def _is_plain_array(value: Any) -> bool:
     """jug stores exactly these arrays as ``.npy``: subclasses and object arrays
     would lose their type or need pickle, so they are pickled instead."""
-    return type(value) is np.ndarray and not value.dtype.hasobject
+    t = type(value)  # no numpy import: an ndarray exists only if numpy is loaded
+    return (t.__name__ == "ndarray" and t.__module__ == "numpy"
+            and not value.dtype.hasobject)
 
 
 class _Deflater:
@@ -94,7 +94,7 @@ def encode_to(value: Any, out: BinaryIO) -> None:
     stream = _Deflater(out)
     if _is_plain_array(value):
         stream.write(b"N")
-        np.lib.format.write_array(stream, value)
+        _npformat().write_array(stream, value)
     else:
         stream.write(b"P")
         pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
@@ -122,7 +122,7 @@ def decode_from(raw: BinaryIO) -> Any:
         if prefix == b"P":
             return pickle.load(stream)
         if prefix == b"N":
-            return np.lib.format.read_array(stream)
+            return _npformat().read_array(stream)
     except Exception as exc:
         raise StoreError(f"cannot decode stored value: {type(exc).__name__}: {exc}") from exc
     raise StoreError(f"cannot decode stored value: unknown prefix {prefix!r}")
@@ -151,7 +151,7 @@ def write_result(value: Any, out: BinaryIO, *, native: bool = True) -> None:
         start = out.tell()
         try:
             if _is_plain_array(value):
-                np.lib.format.write_array(out, value)
+                _npformat().write_array(out, value)
             else:
                 value.write_parquet(out)
             return
@@ -172,7 +172,7 @@ def read_result(stream: BinaryIO) -> Any:
     stream.seek(0)
     if head == _NPY_MAGIC:
         try:
-            return np.lib.format.read_array(stream)
+            return _npformat().read_array(stream)
         except Exception as exc:
             raise StoreError(f"cannot read .npy result: {exc}") from exc
     if head.startswith(_PARQUET_MAGIC):
@@ -185,3 +185,10 @@ def read_result(stream: BinaryIO) -> Any:
         except Exception as exc:
             raise StoreError(f"cannot read parquet result: {exc}") from exc
     return decode_from(stream)
+
+
+def _npformat() -> Any:
+    """numpy's .npy reader/writer, imported on first use (status never needs it)."""
+    import numpy.lib.format
+
+    return numpy.lib.format

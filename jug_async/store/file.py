@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any, BinaryIO
 
@@ -43,6 +44,7 @@ _EXCL_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL
 _GROUP_SYNC_FS_TYPES = frozenset(
     {0xEF53, 0x58465342, 0x9123683E, 0x01021994, 0x2FC12FC1, 0xF2F52010}
 )  # ext2/3/4, xfs, btrfs, tmpfs, zfs, f2fs
+IO_THREADS = 4  # temp files written at once by dump_many
 _PACK_LOCK_PATIENCE = 60.0  # seconds; jug holds pack-save only while rewriting the pack
 _afstat = aiofiles.os.wrap(os.fstat)
 _MISSING = object()
@@ -118,6 +120,7 @@ class FileStore:
         self._pack: dict[str, Any] | None = None  # str hash -> value; read lazily
         self._pack_sig: tuple[int, int, int] | None = None
         self._group_sync: bool | None = None
+        self._io_threads: ThreadPoolExecutor | None = None  # for dump_many, made on first use
 
     def __repr__(self) -> str:
         return f"FileStore({self.jugdir!r})"
@@ -190,6 +193,11 @@ class FileStore:
                 os.unlink(tmp)
             raise
 
+    def _io(self) -> ThreadPoolExecutor:
+        if self._io_threads is None:
+            self._io_threads = ThreadPoolExecutor(IO_THREADS, "jug-async-store")
+        return self._io_threads
+
     def _uses_group_sync(self) -> bool:
         if self._group_sync is None:
             os.makedirs(self._tempdir(), exist_ok=True)  # statfs needs it to exist
@@ -258,10 +266,21 @@ class FileStore:
         temps: list[str] = []
         sizes: list[int] = []
         try:
-            for _, value in items:
-                tmp, size = self._write_temp(self._writer(value), sync=not group)
+            # Creating a file waits on the disk: write the temp files on a few
+            # threads so those waits overlap (a batch holds many small results).
+            written = [self._io().submit(self._write_temp, self._writer(v), sync=not group)
+                       for _, v in items]
+            failure: BaseException | None = None
+            for fut in written:
+                try:
+                    tmp, size = fut.result()
+                except BaseException as e:  # keep collecting: every temp must be discarded
+                    failure = failure or e
+                    continue
                 temps.append(tmp)
                 sizes.append(size)
+            if failure is not None:
+                raise failure
             if group:
                 _syncfs(self._tempdir())
             self._drop_from_pack(hashes)
