@@ -147,7 +147,9 @@ def _run_once(args: argparse.Namespace) -> tuple[RunResult, jugfile_mod.LoadedJu
                           sink=display, keep_going=args.keep_going,
                           selected=name_matcher(args.names), jugfile=args.jugfile)
     if not args.tui:  # the TUI prestarts them itself, once their output goes to its log
-        pools.prestart()  # before any display or event-loop thread exists
+        scheduler.prepare()  # one listing of the store: is there anything to run?
+        if scheduler.ready:
+            pools.prestart()  # before any display or event-loop thread exists
     try:
         result = _run_tui(scheduler, display, pools) if args.tui else pool.run(scheduler.run())
     finally:

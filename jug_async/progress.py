@@ -79,6 +79,7 @@ class ProgressDisplay:
             case ev.RunStarted():
                 self._on_start(e)
             case ev.TaskStarted():
+                self._start_live()
                 s = self.stats[e.name]
                 s.running += 1
                 s.last = self.clock()
@@ -120,7 +121,11 @@ class ProgressDisplay:
             self.stats[name] = NameStats(total=n, done_before=e.done_by_name.get(name, 0))
         self._print(f"jug-async: {e.jugfile}: {e.total} tasks, {e.already_done} already saved, "
                     f"{e.jobs} workers, store {e.store}")
-        if self.live and not self.quiet and e.total > e.already_done:
+
+    def _start_live(self) -> None:
+        """The live display (a refresh thread) starts with the first task, not
+        before: the worker pool is forked while this process has one thread."""
+        if self._live is None and self.live and not self.quiet:
             self._live = Live(self, console=self.console, refresh_per_second=4, transient=True)
             self._live.start()
 
