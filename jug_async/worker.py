@@ -42,6 +42,7 @@ FAILED = "failed"  # the function raised (or its result could not be saved)
 LOCKED = "locked"  # someone else holds the lock: not run
 ALREADY = "already"  # saved by someone else between listing and locking
 RELEASE_THREADS = 4
+THREADED_BATCH = 16  # below this, thread hand-offs cost more than the disk waits they hide
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,9 +218,10 @@ def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
         outcomes.extend(_save(store, to_save, timings, pid))
     finally:
         held = [s.hash for s, got in zip(specs, locked, strict=True) if got]
-        for k in range(RELEASE_THREADS):
-            if held[k::RELEASE_THREADS]:
-                _state.releaser.submit(_release, store, held[k::RELEASE_THREADS])
+        chunks = RELEASE_THREADS if len(held) >= THREADED_BATCH else 1
+        for k in range(chunks):
+            if held[k::chunks]:
+                _state.releaser.submit(_release, store, held[k::chunks])
     return outcomes
 
 
@@ -227,7 +229,7 @@ def _map(f: Any, items: list[str]) -> list[Any]:
     """``f`` over ``items``, on the worker's threads when there are enough of them
     for the disk waits to overlap."""
     assert _state is not None
-    if len(items) < 4:
+    if len(items) < THREADED_BATCH:
         return [f(x) for x in items]
     return list(_state.releaser.map(f, items))
 

@@ -45,9 +45,27 @@ _GROUP_SYNC_FS_TYPES = frozenset(
     {0xEF53, 0x58465342, 0x9123683E, 0x01021994, 0x2FC12FC1, 0xF2F52010}
 )  # ext2/3/4, xfs, btrfs, tmpfs, zfs, f2fs
 IO_THREADS = 4  # temp files written at once by dump_many
+THREADED_DUMP = 16  # smaller batches are written inline: thread hand-offs cost more
 _PACK_LOCK_PATIENCE = 60.0  # seconds; jug holds pack-save only while rewriting the pack
 _afstat = aiofiles.os.wrap(os.fstat)
 _MISSING = object()
+
+
+class _Done:
+    """The result of a call made now, shaped like a Future (``result()`` raises)."""
+
+    def __init__(self, f: Any, *args: Any, **kwargs: Any) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+        try:
+            self._value = f(*args, **kwargs)
+        except BaseException as e:
+            self._error = e
+
+    def result(self) -> Any:
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 def _random_name() -> str:
@@ -268,8 +286,12 @@ class FileStore:
         try:
             # Creating a file waits on the disk: write the temp files on a few
             # threads so those waits overlap (a batch holds many small results).
-            written = [self._io().submit(self._write_temp, self._writer(v), sync=not group)
-                       for _, v in items]
+            if len(items) >= THREADED_DUMP:
+                written = [self._io().submit(self._write_temp, self._writer(v), sync=not group)
+                           for _, v in items]
+            else:
+                written = [_Done(self._write_temp, self._writer(v), sync=not group)
+                           for _, v in items]
             failure: BaseException | None = None
             for fut in written:
                 try:
