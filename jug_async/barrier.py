@@ -27,7 +27,7 @@ def _saved(ctx: registry.LoadContext) -> set[str]:
 def _is_saved(t: Any, saved: set[str]) -> bool:
     while isinstance(t, Tasklet):
         t = t.base
-    return not isinstance(t, Task) or t.hash().decode() in saved
+    return not isinstance(t, Task) or t.key() in saved
 
 
 def barrier() -> None:

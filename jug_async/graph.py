@@ -40,13 +40,9 @@ def build(tasks: list[Task]) -> TaskGraph:
     nodes: list[Task] = []
     deps: list[tuple[int, ...]] = []
     index: dict[str, int] = {}
-    by_id: dict[int, int] = {}
 
     def node_of(t: Any) -> int:
-        i = by_id.get(id(t))
-        if i is not None:
-            return i
-        h = t.hash().decode()
+        h = t.key()
         i = index.get(h)
         if i is None:
             i = len(hashes)
@@ -59,8 +55,7 @@ def build(tasks: list[Task]) -> TaskGraph:
             if ds:
                 # Dependencies are usually declared (and so numbered) already.
                 deps[i] = tuple(dict.fromkeys(
-                    [j if (j := by_id.get(id(d))) is not None else node_of(d) for d in ds]))
-        by_id[id(t)] = i
+                    [j if (j := index.get(d.key())) is not None else node_of(d) for d in ds]))
         return i
 
     declared = [node_of(t) for t in tasks]

@@ -86,15 +86,19 @@ class Task(_Indexable):
         self.f = f
         self.args = args
         self.kwargs = kwargs
-        self._hash: bytes | None = None
+        self._hash: str | None = None  # the store's key; bytes only for jug's API
         self._result: Any = _NO_RESULT
         registry.register(self)
 
     def hash(self) -> bytes:
-        """The task's jug hash (hex digest as ASCII bytes), computed once."""
+        """The task's jug hash (hex digest as ASCII bytes, as jug returns it)."""
+        return self.key().encode()
+
+    def key(self) -> str:
+        """The task's hash as the store's key (a str), computed once."""
         h = self._hash
         if h is None:
-            h = self._hash = task_hash(self.name, self.args, self.kwargs)
+            h = self._hash = task_hash(self.name, self.args, self.kwargs).decode()
         return h
 
     def __jug_hash__(self) -> bytes:
@@ -130,7 +134,7 @@ class Task(_Indexable):
     def can_load(self) -> bool:
         store = registry.current_store()
         return self._result is not _NO_RESULT or (
-            store is not None and store.exists(self.hash().decode())
+            store is not None and store.exists(self.key())
         )
 
     def value(self) -> Any:
@@ -138,7 +142,7 @@ class Task(_Indexable):
             store = registry.current_store()
             if store is None:
                 raise StoreError(f"{self.name}: no store to load the result from")
-            self._result = store.load(self.hash().decode())
+            self._result = store.load(self.key())
         return self._result
 
     result = property(value, doc="The task's result, loaded from the store on first use.")
