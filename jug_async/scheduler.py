@@ -41,7 +41,7 @@ import cloudpickle
 from . import events as ev
 from .graph import TaskGraph
 from .store.base import LockInfo, Store
-from .worker import ALREADY, DONE, FAILED, LOCKED, Outcome, TaskSpec, run_batch
+from .worker import ALREADY, DONE, FAILED, LOCKED, SKIPPED, Outcome, TaskSpec, run_batch
 
 WAITING, READY, RUNNING, ELSEWHERE, DONE_STATE, FAILED_STATE, BLOCKED, UNSELECTED = range(8)
 
@@ -252,19 +252,19 @@ class Scheduler:
         while (self.ready and not self._stopping and not self.paused
                and len(self.inflight) < self._max_inflight()
                and not self._suspect_blocks_dispatch()):
-            batch = self._take_batch()
+            taken = self._take_batch()
             specs = []
             now = time.time()
-            for i in batch:
+            for i, after in taken:
                 try:
-                    specs.append(self._spec(i))
+                    specs.append(self._spec(i, after))
                 except Exception as e:  # an argument that cannot be pickled
                     self._fail(i, f"cannot send the task to a worker: {type(e).__name__}: {e}",
                                "", record=True)
                     continue
                 self.state[i] = RUNNING
                 self.emit(ev.TaskStarted(self.graph.hashes[i], self.graph.names[i], now))
-            batch = [i for i in batch if self.state[i] == RUNNING]
+            batch = [i for i, _ in taken if self.state[i] == RUNNING]
             if not batch:
                 continue
             if self.executor is None:
@@ -292,11 +292,14 @@ class Scheduler:
         est = self.estimate.get(self.graph.names[head]) if head is not None else None
         return self.jobs * 2 if est is not None and est < SMALL_TASK else self.jobs
 
-    def _take_batch(self) -> list[int]:
-        """Up to BATCH_SECONDS of estimated work, leaving work for every worker."""
+    def _take_batch(self) -> list[tuple[int, int]]:
+        """Up to BATCH_SECONDS of estimated work, leaving work for every worker, as
+        ``(task, task it runs after or -1)``. A small task whose only missing input
+        is the task just taken rides along: it reads that result from the worker's
+        memory instead of waiting for a round trip and reading it back."""
         fair = max(1, math.ceil(len(self.ready) / self.jobs))
         limit = min(MAX_BATCH, fair)
-        batch: list[int] = []
+        batch: list[tuple[int, int]] = []
         budget = BATCH_SECONDS
         names = self.graph.names
         while self.ready and len(batch) < limit:
@@ -304,18 +307,37 @@ class Scheduler:
             est = self.estimate.get(names[i])
             if batch and (est is None or est > budget or i in self.suspects):
                 break
-            batch.append(self.ready.popleft())
+            batch.append((self.ready.popleft(), -1))
             if est is None or i in self.suspects:
                 break
             budget -= est
+            while (d := self._rider(i, budget)) is not None and len(batch) < limit:
+                self.state[d] = RUNNING  # taken now: never queued in `ready`
+                batch.append((d, i))
+                budget -= self.estimate[names[d]]
+                i = d
         return batch
 
-    def _spec(self, i: int) -> TaskSpec:
+    def _rider(self, i: int, budget: float) -> int | None:
+        """The sole dependent of ``i`` if it waits only for ``i`` and is known small
+        (riders may exceed the batch's budget by a small task each)."""
+        ds = self.graph.dependents[i]
+        if len(ds) != 1:
+            return None
+        d = ds[0]
+        est = self.estimate.get(self.graph.names[d])
+        if (self.state[d] != WAITING or self.missing[d] != 1 or d in self.suspects
+                or est is None or est > max(budget, SMALL_TASK)):
+            return None
+        return d
+
+    def _spec(self, i: int, after: int = -1) -> TaskSpec:
         t = self.graph.tasks[i]
         payload = cloudpickle.dumps((t.args, t.kwargs))
         h = self.graph.hashes[i]
         return TaskSpec(h, t.name, self._function_key(t.f), payload,
-                        h in self._failure_records)
+                        h in self._failure_records,
+                        self.graph.hashes[after] if after >= 0 else "")
 
     # ---- outcomes ----------------------------------------------------------
 
@@ -339,8 +361,9 @@ class Scheduler:
             if o.status == DONE:
                 self.result.executed += 1
                 name = names[i]
+                cost = o.seconds + o.save_seconds  # saving a big result is work too
                 old = self.estimate.get(name)
-                self.estimate[name] = o.seconds if old is None else 0.7 * old + 0.3 * o.seconds
+                self.estimate[name] = cost if old is None else 0.7 * old + 0.3 * cost
                 self.emit(ev.TaskFinished(o.hash, name, o.seconds, o.nbytes, o.pid, now))
                 self._mark_done(i)
             elif o.status == ALREADY:
@@ -353,6 +376,8 @@ class Scheduler:
                 self.emit(ev.TaskHeldElsewhere(o.hash, names[i], "", now))
             elif o.status == FAILED:
                 self._fail(i, o.error, o.traceback, o.pid)
+            elif o.status == SKIPPED:
+                self._requeue_skipped(i)
 
     def _mark_done(self, i: int) -> None:
         self.state[i] = DONE_STATE
@@ -363,6 +388,20 @@ class Scheduler:
             if missing[d] == 0 and state[d] == WAITING:
                 state[d] = READY
                 ready.append(d)
+
+    def _requeue_skipped(self, i: int) -> None:
+        """A rider whose input was not computed in its batch: wait again (or be
+        blocked, if that input failed)."""
+        g = self.graph
+        self.state[i] = WAITING
+        bad = [p for p in g.deps[i] if self.state[p] in (FAILED_STATE, BLOCKED, UNSELECTED)]
+        if bad:
+            self.state[i] = BLOCKED
+            self.emit(ev.TaskBlocked(g.hashes[i], g.names[i], f"needs {g.names[bad[0]]}"))
+            self._block_dependents(i, f"needs {g.names[i]}, which is blocked")
+        elif self.missing[i] == 0:
+            self.state[i] = READY
+            self.ready.append(i)
 
     def _fail(self, i: int, error: str, tb: str, pid: int = 0, record: bool = False) -> None:
         """Mark ``i`` failed; ``record`` keeps the error in the store for ``status``

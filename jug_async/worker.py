@@ -41,7 +41,9 @@ DONE = "done"  # ran here and saved
 FAILED = "failed"  # the function raised (or its result could not be saved)
 LOCKED = "locked"  # someone else holds the lock: not run
 ALREADY = "already"  # saved by someone else between listing and locking
+SKIPPED = "skipped"  # its input, earlier in the batch, was not computed here: not run
 RELEASE_THREADS = 4
+CACHE_ITEM_MAX = 1 << 20  # larger results are re-read, not kept between batches
 THREADED_BATCH = 16  # below this, thread hand-offs cost more than the disk waits they hide
 
 
@@ -52,43 +54,55 @@ class TaskSpec:
     func: int  # key into the worker's function table
     payload: bytes  # cloudpickle of (args, kwargs); Tasks inside arrive as TaskRef
     has_failure_record: bool = False  # a past failure's traceback to delete on success
+    after: str = ""  # an earlier task of the batch whose result this one reads
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
     hash: str
     status: str
-    seconds: float = 0.0
+    seconds: float = 0.0  # in the task's function
     nbytes: int = 0
     pid: int = 0
     error: str = ""
     traceback: str = ""
+    save_seconds: float = 0.0  # its share (by size) of the batch's group commit
 
 
 class _CachedLoads:
-    """The store, with ``load`` memoised under a byte budget: many tasks often read
-    the same inputs (every k-means reads every feature vector)."""
+    """The store, with ``load`` memoised: many tasks often read the same small
+    inputs (every k-means reads every feature vector). Large values are not kept
+    across batches: holding them makes every new large result fault in fresh
+    pages, which costs more than re-reading the file from the page cache. Within
+    a batch, results computed there are pinned for the riders that read them."""
 
     def __init__(self, store: Store, budget: int) -> None:
         self._store = store
         self._budget = budget
         self._used = 0
         self._cache: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self.pinned: dict[str, Any] = {}
 
     def load(self, h: str) -> Any:
+        if h in self.pinned:
+            return self.pinned[h]
         hit = self._cache.get(h)
         if hit is not None:
             self._cache.move_to_end(h)
             return hit[0]
         v = self._store.load(h)
-        size = int(getattr(v, "nbytes", 0)) or 1024
-        if size <= self._budget // 4:
-            self._cache[h] = (v, size)
-            self._used += size
-            while self._used > self._budget:
-                _, (_, s) = self._cache.popitem(last=False)
-                self._used -= s
+        self.remember(h, v)
         return v
+
+    def remember(self, h: str, v: Any) -> None:
+        size = int(getattr(v, "nbytes", 0)) or 1024
+        if size > CACHE_ITEM_MAX or h in self._cache:
+            return
+        self._cache[h] = (v, size)
+        self._used += size
+        while self._used > self._budget:
+            _, (_, s) = self._cache.popitem(last=False)
+            self._used -= s
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -98,6 +112,7 @@ class _CachedLoads:
 class _WorkerState:
     store: Store
     functions: dict[int, Any]
+    cache: _CachedLoads
     # Releasing a lock is an unlink that waits on the disk (~0.1-0.2 ms on ext4 with
     # discard); a few threads overlap those waits with the next batch's work. The
     # results are already durable, so a late release only delays other runners.
@@ -131,9 +146,9 @@ def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
                 shipped.append(v)
     _restore_filenames(shipped, module_name, filename)
     store = open_store(store_spec)
-    registry.set_process_context(registry.LoadContext(store=_CachedLoads(store, cache_bytes),
-                                                      collect=False))
-    _state = _WorkerState(store=store, functions=functions,
+    cache = _CachedLoads(store, cache_bytes)
+    registry.set_process_context(registry.LoadContext(store=cache, collect=False))
+    _state = _WorkerState(store=store, functions=functions, cache=cache,
                           releaser=ThreadPoolExecutor(RELEASE_THREADS, "jug-async-release"))
 
 
@@ -198,12 +213,16 @@ def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
     to_save: list[tuple[str, Any]] = []
     timings: list[tuple[TaskSpec, float]] = []
     locked = _map(store.try_lock, [s.hash for s in specs])
+    available: set[str] = set()  # results of this batch a later task may read
     try:
         for spec, got in zip(specs, locked, strict=True):
             if not got:
                 outcomes.append(Outcome(spec.hash, LOCKED, pid=pid))
             elif store.exists(spec.hash):  # finished elsewhere since the listing
                 outcomes.append(Outcome(spec.hash, ALREADY, pid=pid))
+                available.add(spec.hash)
+            elif spec.after and spec.after not in available:
+                outcomes.append(Outcome(spec.hash, SKIPPED, pid=pid))
             else:
                 t0 = time.perf_counter()
                 try:
@@ -215,8 +234,12 @@ def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
                     continue
                 to_save.append((spec.hash, result))
                 timings.append((spec, time.perf_counter() - t0))
+                _state.cache.pinned[spec.hash] = result  # for riders of this batch
+                _state.cache.remember(spec.hash, result)  # small ones: for later batches
+                available.add(spec.hash)
         outcomes.extend(_save(store, to_save, timings, pid))
     finally:
+        _state.cache.pinned.clear()
         held = [s.hash for s, got in zip(specs, locked, strict=True) if got]
         chunks = RELEASE_THREADS if len(held) >= THREADED_BATCH else 1
         for k in range(chunks):
@@ -249,12 +272,16 @@ def _call(spec: TaskSpec) -> Any:
 def _save(store: Store, items: list[tuple[str, Any]], timings: list[tuple[TaskSpec, float]],
           pid: int) -> list[Outcome]:
     """Group-commit the batch; if that fails, save one by one to find the culprit."""
+    assert _state is not None
     if not items:
         return []
+    t0 = time.perf_counter()
     try:
         sizes = store.dump_many(items)
     except Exception:
         sizes = None
+    save_seconds = time.perf_counter() - t0
+    total_bytes = sum(sizes) if sizes else 0
     outcomes = []
     for i, ((h, result), (spec, seconds)) in enumerate(zip(items, timings, strict=True)):
         if sizes is None:
@@ -267,7 +294,9 @@ def _save(store: Store, items: list[tuple[str, Any]], timings: list[tuple[TaskSp
             nbytes = sizes[i]
         if spec.has_failure_record:
             store.clear_failure(h)
-        outcomes.append(Outcome(h, DONE, seconds, nbytes, pid))
+        share = nbytes / total_bytes if total_bytes else 1 / len(items)
+        outcomes.append(Outcome(h, DONE, seconds, nbytes, pid,
+                                save_seconds=save_seconds * share))
     return outcomes
 
 

@@ -166,7 +166,7 @@ def test_run_tui_to_the_end_then_q_prints_the_summary(tmux, tmp_path):
     tmux.keys("q")  # the run is over: no question
     assert tmux.exit_status() == 0
     after = tmux.wait_for(lambda s: "19/19 complete" in s)
-    assert "tui_small.square" in after and "Ran here" in after
+    assert "tui_small.square" in after and "Elsewhere" in after
     logs = list(tmp_path.glob("jug-async-tui-*.log"))
     assert len(logs) == 1 and "what the tasks printed is in" in after.replace("\n", "")
     assert sorted(logs[0].read_text().split("\n"))[1:] == sorted(
