@@ -308,28 +308,34 @@ class Scheduler:
             if batch and (est is None or est > budget or i in self.suspects):
                 break
             batch.append((self.ready.popleft(), -1))
-            if est is None or i in self.suspects:
+            if i in self.suspects:
                 break
-            budget -= est
-            while (d := self._rider(i, budget)) is not None and len(batch) < limit:
+            budget -= est or 0.0
+            alone = len(batch) == 1 and est is None
+            while (d := self._rider(i, budget, alone)) is not None and len(batch) < limit:
                 self.state[d] = RUNNING  # taken now: never queued in `ready`
                 batch.append((d, i))
-                budget -= self.estimate[names[d]]
+                budget -= self.estimate.get(names[d]) or 0.0
                 i = d
+            if est is None:
+                break
         return batch
 
-    def _rider(self, i: int, budget: float) -> int | None:
-        """The sole dependent of ``i`` if it waits only for ``i`` and is known small
-        (riders may exceed the batch's budget by a small task each)."""
+    def _rider(self, i: int, budget: float, alone: bool) -> int | None:
+        """The sole dependent of ``i`` if it waits only for ``i`` and is small
+        (riders may exceed the batch's budget by a small task each). A task of
+        unknown cost rides only with a lone task of unknown cost: nothing else
+        waits on that batch, and it gets timed."""
         ds = self.graph.dependents[i]
         if len(ds) != 1:
             return None
         d = ds[0]
-        est = self.estimate.get(self.graph.names[d])
-        if (self.state[d] != WAITING or self.missing[d] != 1 or d in self.suspects
-                or est is None or est > max(budget, SMALL_TASK)):
+        if self.state[d] != WAITING or self.missing[d] != 1 or d in self.suspects:
             return None
-        return d
+        est = self.estimate.get(self.graph.names[d])
+        if est is None:
+            return d if alone else None
+        return d if est <= max(budget, SMALL_TASK) else None
 
     def _spec(self, i: int, after: int = -1) -> TaskSpec:
         t = self.graph.tasks[i]
