@@ -122,7 +122,8 @@ class Scheduler:
         self._last_progress = 0.0
         self._prepared = False
         self._failure_records: set[str] = set()
-        self.paused = False  # while True nothing new is dispatched; running tasks go on
+        self._paused = False
+        self._resumed: asyncio.Future[None] | None = None  # set when a pause ends
 
     # ---- setup -------------------------------------------------------------
 
@@ -203,17 +204,18 @@ class Scheduler:
                 return
             waitables: set[asyncio.Future] = set(self.inflight)
             waitables.add(self._stop_signal)
-            nap = asyncio.ensure_future(asyncio.sleep(0.1)) if held else None
-            if nap is not None:
-                waitables.add(nap)
+            if held:
+                if self._resumed is None:
+                    self._resumed = asyncio.get_running_loop().create_future()
+                waitables.add(self._resumed)
             if self.elsewhere and not self._stopping:
                 if self._poll is None:
                     self._poll = asyncio.ensure_future(self._poll_elsewhere())
                 waitables.add(self._poll)
             done, _ = await asyncio.wait(waitables, return_when=asyncio.FIRST_COMPLETED)
-            if nap is not None:
-                nap.cancel()
-                done.discard(nap)
+            if self._resumed is not None and self._resumed in done:
+                done.discard(self._resumed)
+                self._resumed = None
             if self._stop_signal in done:
                 self.result.interrupted = self._stop_signal.result()
                 self._stopping = True
@@ -237,6 +239,18 @@ class Scheduler:
     def _on_signal(self, sig: int) -> None:
         if self._stop_signal is not None and not self._stop_signal.done():
             self._stop_signal.set_result(signal.Signals(sig).name)
+
+    @property
+    def paused(self) -> bool:
+        """While True nothing new is dispatched; running tasks go on. Set it from
+        the scheduler's event loop (the TUI's key handlers run there)."""
+        return self._paused
+
+    @paused.setter
+    def paused(self, value: bool) -> None:
+        self._paused = value
+        if not value and self._resumed is not None and not self._resumed.done():
+            self._resumed.set_result(None)
 
     def request_stop(self, reason: str = "SIGINT") -> None:
         """Stop the run as SIGINT does (workers stopped, their locks released,
