@@ -118,12 +118,6 @@ def _forkserver() -> Any:
     return ctx
 
 
-def worker_pids(executor: ProcessPoolExecutor) -> set[int]:
-    """PIDs of the pool's live processes (they own the locks their tasks hold)."""
-    procs = getattr(executor, "_processes", None) or {}
-    return set(procs)
-
-
 def terminate(executor: ProcessPoolExecutor) -> set[int]:
     """Stop the workers now (SIGTERM), wait for them to exit, return their PIDs.
 
