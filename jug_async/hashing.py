@@ -135,7 +135,16 @@ def task_hash(name: str, args: tuple, kwargs: dict) -> bytes:
         pickled = _TASK_NAMES[name] = _dumps(name.encode("utf-8"), PICKLE_PROTOCOL)
     update(pickled)
     update(_ARGS_PART)
-    _feed(m, update, args)
+    if type(args) is tuple:  # always, from Task: walked here, saving a call per task
+        update(_TUPLE_TAG)
+        for i, x in enumerate(args):
+            update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
+            if type(x) in _PLAIN:
+                update(_dumps(x, PICKLE_PROTOCOL))
+            else:
+                _feed(m, update, x)
+    else:
+        _feed(m, update, args)
     update(_KWARGS_PART)
     if kwargs:
         _feed(m, update, kwargs)
