@@ -804,7 +804,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=300.0, help="cap per command, seconds")
     p.add_argument("--settle", type=float, default=90.0,
                    help="seconds, in all, that rounds may wait for other processes' CPU use "
-                   f"to drop below {SETTLE_BELOW:.0%} before they start (0: never wait)")
+                   f"to drop below {SETTLE_BELOW * 100:.0f}%% before they start (0: never wait)")
     p.add_argument("--workdir", default=str(BENCH / "work"),
                    help="stores and logs (removed at the end unless --keep)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")

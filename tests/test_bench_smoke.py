@@ -50,3 +50,11 @@ def test_quick_bench_writes_a_row_per_workload(tmp_path: Path) -> None:
         for r in numeric:
             assert float(NUMBER.match(r[3]).group()) > 0
             assert float(NUMBER.match(r[4]).group()) > 0
+
+
+def test_bench_help_lists_every_option() -> None:
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "run.py"), "--help"],
+                          capture_output=True, text=True, timeout=30, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for option in ("--rounds", "--quick", "--only", "--settle", "--keep"):
+        assert option in proc.stdout
