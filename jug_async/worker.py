@@ -25,7 +25,6 @@ import time
 import traceback
 import types
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,9 +41,7 @@ FAILED = "failed"  # the function raised (or its result could not be saved)
 LOCKED = "locked"  # someone else holds the lock: not run
 ALREADY = "already"  # saved by someone else between listing and locking
 SKIPPED = "skipped"  # its input, earlier in the batch, was not computed here: not run
-RELEASE_THREADS = 4
 CACHE_ITEM_MAX = 1 << 20  # larger results are re-read, not kept between batches
-THREADED_BATCH = 16  # below this, thread hand-offs cost more than the disk waits they hide
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +110,6 @@ class _WorkerState:
     store: Store
     functions: dict[int, Any]
     cache: _CachedLoads
-    # Releasing a lock is an unlink that waits on the disk (~0.1-0.2 ms on ext4 with
-    # discard); a few threads overlap those waits with the next batch's work. The
-    # results are already durable, so a late release only delays other runners.
-    releaser: ThreadPoolExecutor
 
 
 _state: _WorkerState | None = None  # one per worker process, set by init_worker
@@ -148,8 +141,7 @@ def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
     store = open_store(store_spec)
     cache = _CachedLoads(store, cache_bytes)
     registry.set_process_context(registry.LoadContext(store=cache, collect=False))
-    _state = _WorkerState(store=store, functions=functions, cache=cache,
-                          releaser=ThreadPoolExecutor(RELEASE_THREADS, "jug-async-release"))
+    _state = _WorkerState(store=store, functions=functions, cache=cache)
 
 
 def _restore_filenames(objs: list[Any], module_name: str, filename: str) -> None:
@@ -193,8 +185,8 @@ def run_batch(specs: list[TaskSpec]) -> list[Outcome]:
     """Run a batch of ready tasks; never raises for a task's own error.
 
     Batches hold only tasks estimated to be short, so taking all their locks
-    first (in parallel: each create waits on the disk) blocks no one for long.
-    The locks are released by the scheduler if this process is stopped.
+    first (one ``try_lock_many``) blocks no one for long. The locks are released
+    by the scheduler if this process is killed.
     """
     global _in_batch
     _in_batch = True
@@ -212,7 +204,7 @@ def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
     outcomes: list[Outcome] = []
     to_save: list[tuple[str, Any]] = []
     timings: list[tuple[TaskSpec, float]] = []
-    locked = _map(store.try_lock, [s.hash for s in specs])
+    locked = store.try_lock_many([s.hash for s in specs])
     available: set[str] = set()  # results of this batch a later task may read
     try:
         for spec, got in zip(specs, locked, strict=True):
@@ -240,26 +232,8 @@ def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
         outcomes.extend(_save(store, to_save, timings, pid))
     finally:
         _state.cache.pinned.clear()
-        held = [s.hash for s, got in zip(specs, locked, strict=True) if got]
-        chunks = RELEASE_THREADS if len(held) >= THREADED_BATCH else 1
-        for k in range(chunks):
-            if held[k::chunks]:
-                _state.releaser.submit(_release, store, held[k::chunks])
+        store.unlock_many([s.hash for s, got in zip(specs, locked, strict=True) if got])
     return outcomes
-
-
-def _map(f: Any, items: list[str]) -> list[Any]:
-    """``f`` over ``items``, on the worker's threads when there are enough of them
-    for the disk waits to overlap."""
-    assert _state is not None
-    if len(items) < THREADED_BATCH:
-        return [f(x) for x in items]
-    return list(_state.releaser.map(f, items))
-
-
-def _release(store: Store, hashes: list[str]) -> None:
-    for h in hashes:
-        store.unlock(h)
 
 
 def _call(spec: TaskSpec) -> Any:

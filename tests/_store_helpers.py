@@ -151,6 +151,28 @@ class StoreContract:
         assert store.lock_info(h) is None and store.list_locks() == set()
         assert store.try_lock(h) is True
 
+    def test_lock_many_takes_the_free_ones(self, store: Store) -> None:
+        held = H("held")
+        assert store.try_lock(held)
+        hashes = [H(("many", i)) for i in range(5)]
+        assert store.try_lock_many([hashes[0], held, *hashes[1:]]) == [True, False] + [True] * 4
+        assert store.try_lock_many(hashes[:2]) == [False, False]
+        assert store.list_locks() == {held, *hashes}
+        info = store.lock_info(hashes[3])
+        assert info is not None and (info.pid, info.host) == (os.getpid(), socket.gethostname())
+        assert info.created and not info.failed
+        store.unlock_many(hashes)
+        assert store.list_locks() == {held}
+        with pytest.raises(StoreError):
+            store.try_lock_many([H(1), "pack-save"])
+
+    def test_marking_one_lock_of_a_batch_failed_spares_the_others(self, store: Store) -> None:
+        a, b = H("batch-a"), H("batch-b")
+        assert store.try_lock_many([a, b]) == [True, True]
+        store.mark_failed(a)
+        assert store.lock_info(a).failed  # type: ignore[union-attr]
+        assert not store.lock_info(b).failed  # type: ignore[union-attr]
+
     def test_mark_failed(self, store: Store) -> None:
         h = H("failed")
         store.mark_failed(h)  # not locked: nothing to mark
@@ -220,6 +242,24 @@ def race_try_lock(jugdir: str, rounds: int, barrier: Any, out: Any) -> None:
         barrier.wait()
         if store.try_lock(H(("race", r))):
             won.append(r)
+    out.put(won)
+
+
+def race_try_lock_many(jugdir: str, rounds: int, barrier: Any, out: Any) -> None:
+    """Lock overlapping batches of 8 hashes per round: one racer walks them
+    forwards, the other backwards, so they collide at different positions."""
+    import os
+
+    from jug_async.store.file import FileStore
+
+    store = FileStore(jugdir)
+    won = []
+    for r in range(rounds):
+        batch = [H(("race-many", r, i)) for i in range(8)]
+        if os.getpid() % 2:
+            batch.reverse()
+        barrier.wait()
+        won += [h for h, got in zip(batch, store.try_lock_many(batch), strict=True) if got]
     out.put(won)
 
 

@@ -19,6 +19,7 @@ from _store_helpers import (
     assert_same,
     race_break_lock,
     race_try_lock,
+    race_try_lock_many,
     sample_values,
 )
 from jug.backends.file_store import file_store
@@ -234,6 +235,58 @@ def test_lock_content_matches_jug(jugdir: str) -> None:
     assert rest == ""
 
 
+def test_batch_locks_exclude_jug_and_vice_versa(jugdir: str) -> None:
+    ours, theirs = FileStore(jugdir), file_store(jugdir)
+    assert theirs.getlock(H(2)).get() is True
+    assert ours.try_lock_many([H(1), H(2), H(3)]) == [True, False, True]
+    assert theirs.getlock(H(1)).get() is False and theirs.getlock(H(3)).get() is False
+    assert theirs.getlock(H(1)).is_locked()
+    with open(os.path.join(jugdir, "locks", H(3) + ".lock")) as f:
+        assert f.read().startswith(f"PID {os.getpid()} on HOSTNAME {socket.gethostname()}\n")
+    ours.unlock_many([H(1), H(3)])
+    assert theirs.getlock(H(1)).get() is True
+    assert temp_files(jugdir) == []  # the batch's lock file lives on only as the locks
+
+
+def test_batch_locks_share_one_inode(jugdir: str) -> None:
+    """The point of try_lock_many: one file created per batch, not per lock."""
+    FileStore(jugdir).try_lock_many([H(i) for i in range(4)])
+    inodes = {os.stat(os.path.join(jugdir, "locks", H(i) + ".lock")).st_ino for i in range(4)}
+    assert len(inodes) == 1
+
+
+def test_batch_locks_without_hard_links(jugdir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where link(2) is refused (some FUSE mounts) each lock is created alone."""
+    def refuse(src: str, dst: str) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    store = FileStore(jugdir)
+    store.try_lock(H(9))
+    monkeypatch.setattr(os, "link", refuse)
+    assert store.try_lock_many([H(1), H(9), H(2)]) == [True, False, True]
+    assert store.try_lock_many([H(3), H(1)]) == [True, False]
+    assert store.list_locks() == {H(1), H(2), H(3), H(9)}
+    assert temp_files(jugdir) == []
+
+
+def test_a_link_that_reports_eexist_but_made_our_lock_counts(
+        jugdir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NFS: a retransmitted link whose first attempt succeeded answers EEXIST."""
+    real_link = os.link
+
+    def link_then_eexist(src: str, dst: str) -> None:
+        real_link(src, dst)
+        raise FileExistsError(17, "File exists")
+
+    store = FileStore(jugdir)
+    store.try_lock(H(2))
+    monkeypatch.setattr(os, "link", link_then_eexist)
+    assert store.try_lock_many([H(1), H(3)]) == [True, True]
+    monkeypatch.setattr(os, "link", lambda src, dst: (_ for _ in ()).throw(
+        FileExistsError(17, "File exists")))
+    assert store.try_lock_many([H(2), H(4)]) == [False, False]
+
+
 def test_parses_a_lock_jug_made_in_another_process(jugdir: str) -> None:
     code = ("import sys; from jug.backends.file_store import file_store; "
             "assert file_store(sys.argv[1]).getlock(sys.argv[2]).get()")
@@ -300,6 +353,13 @@ def test_try_lock_race_has_one_winner(jugdir: str) -> None:
     a, b = run_racers(race_try_lock, jugdir, rounds)
     assert not set(a) & set(b)
     assert set(a) | set(b) == set(range(rounds))
+
+
+def test_try_lock_many_race_has_one_winner(jugdir: str) -> None:
+    rounds = 60
+    a, b = run_racers(race_try_lock_many, jugdir, rounds)
+    assert not set(a) & set(b)
+    assert set(a) | set(b) == {H(("race-many", r, i)) for r in range(rounds) for i in range(8)}
 
 
 def test_break_lock_race_has_one_winner(jugdir: str) -> None:

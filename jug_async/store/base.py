@@ -144,7 +144,13 @@ class Store(Protocol):
         """Take the lock of ``h``; False if anyone (any host) holds it."""
         ...
 
+    def try_lock_many(self, hashes: Sequence[str]) -> list[bool]:
+        """``try_lock`` for each hash, in order; cheaper than one call each."""
+        ...
+
     def unlock(self, h: str) -> None: ...
+
+    def unlock_many(self, hashes: Sequence[str]) -> None: ...
 
     def mark_failed(self, h: str) -> None:
         """Keep the lock but flag it failed (jug ``--keep-failed``)."""

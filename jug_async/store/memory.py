@@ -72,9 +72,16 @@ class MemoryStore:
             self._locks[h] = LockInfo.parse(h, lock_text(), time.time())
             return True
 
+    def try_lock_many(self, hashes: Sequence[str]) -> list[bool]:
+        return [self.try_lock(h) for h in hashes]
+
     def unlock(self, h: str) -> None:
         with self._mutex:
             self._locks.pop(check_hash(h), None)
+
+    def unlock_many(self, hashes: Sequence[str]) -> None:
+        for h in hashes:
+            self.unlock(h)
 
     def mark_failed(self, h: str) -> None:
         with self._mutex:
