@@ -16,19 +16,27 @@ from typing import TYPE_CHECKING
 
 from . import graph as graph_mod
 from . import jugfile as jugfile_mod
-from . import pool, status
+from . import status
 from .errors import JugAsyncError
 from .running import mark_running
 from .selection import name_matcher
 from .store.open import open_store
 
-if TYPE_CHECKING:  # run's machinery (rich, the scheduler) loads only for `run`
+if TYPE_CHECKING:  # run's machinery (rich, the pool, the scheduler) loads only for `run`
+    from . import pool
     from .progress import ProgressDisplay
     from .scheduler import RunResult, Scheduler
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "workers) are waited for. A second run executes nothing.",
     )
     common(run)
-    run.add_argument("-j", "--jobs", type=int, default=pool.usable_cores(), metavar="N",
+    run.add_argument("-j", "--jobs", type=int, default=usable_cores(), metavar="N",
                      help="worker processes (default: usable cores, here %(default)s)")
     run.add_argument("--name", "--target", dest="names", action="append", default=[],
                      metavar="NAME", help="only run tasks whose name matches (jug's rules: "
@@ -136,6 +144,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_once(args: argparse.Namespace) -> tuple[RunResult, jugfile_mod.LoadedJugfile]:
     """Load the jugfile (up to its first unmet barrier) and run what it declares."""
+    from . import pool
     from .progress import ProgressDisplay
     from .scheduler import Scheduler
 

@@ -33,13 +33,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     return uvloop.run(coro)
 
 
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 class FunctionTable:
     """Gives each distinct task function a small key; pickles all of them once,
     together, by value, when the first pool starts (see ``worker`` for why

@@ -30,11 +30,12 @@ import random
 import signal
 import socket
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import compress
 
 import cloudpickle
 
@@ -135,25 +136,22 @@ class Scheduler:
             self._start()
 
     def _start(self) -> None:
-        g, state, missing = self.graph, self.state, self.missing
+        g, missing = self.graph, self.missing
         saved = self.store.listing()
         self._failure_records = self.store.list_failures()
-        for i, h in enumerate(g.hashes):
-            if h in saved:
-                state[i] = DONE_STATE
-        self.result.done = state.count(DONE_STATE)
+        state = self.state = [DONE_STATE if h in saved else WAITING for h in g.hashes]
+        pending = [i for i, s in enumerate(state) if s == WAITING]
+        self.result.done = len(g) - len(pending)
         sel = self._selected
-        for i in range(len(g)):
-            if state[i] == DONE_STATE:
-                continue
+        for i in pending:
             missing[i] = sum(1 for d in g.deps[i] if state[d] != DONE_STATE)
             if sel is not None and not sel(g.names[i]):
                 state[i] = UNSELECTED
         self._announce()
-        for i in range(len(g)):
+        for i in pending:
             if state[i] == UNSELECTED:
                 self._block_dependents(i, f"needs {g.names[i]}, which is not selected and not done")
-        ready = [i for i in range(len(g)) if state[i] == WAITING and missing[i] == 0]
+        ready = [i for i in pending if state[i] == WAITING and missing[i] == 0]
         if ready and self.store.list_locks():
             # Someone else is running this jugfile: start elsewhere in the list so
             # two runners do not spend their time colliding on the same locks.
@@ -164,14 +162,10 @@ class Scheduler:
         self.ready.extend(ready)
 
     def _announce(self) -> None:
-        names: dict[str, int] = {}
-        done_by_name: dict[str, int] = {}
-        for i, name in enumerate(self.graph.names):
-            names[name] = names.get(name, 0) + 1
-            if self.state[i] == DONE_STATE:
-                done_by_name[name] = done_by_name.get(name, 0) + 1
+        names = self.graph.names
+        done = Counter(compress(names, [s == DONE_STATE for s in self.state]))
         self.emit(ev.RunStarted(self._jugfile, self.store.describe(), self.jobs, len(self.graph),
-                                self.result.done, names, done_by_name))
+                                self.result.done, dict(Counter(names)), dict(done)))
 
     # ---- the loop ----------------------------------------------------------
 

@@ -8,6 +8,7 @@ superseded by a result), *Active* (locked) or *Ready*; else it is *Waiting*
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from .graph import TaskGraph
@@ -39,27 +40,24 @@ def node_states(graph: TaskGraph, snap: StoreSnapshot) -> list[str]:
     """The column name for each node of the graph."""
     saved = snap.saved
     done = [h in saved for h in graph.hashes]
-    states = []
-    for i, h in enumerate(graph.hashes):
-        if done[i]:
-            states.append("Complete")
-        elif not all(done[d] for d in graph.deps[i]):
-            states.append("Waiting")
-        elif h in snap.failed:
-            states.append("Failed")
-        elif h in snap.locked:
-            states.append("Active")
-        else:
-            states.append("Ready")
-    return states
+    if all(done):  # the common case worth a fast path: a finished run
+        return ["Complete"] * len(done)
+    deps, failed, locked = graph.deps, snap.failed, snap.locked
+    return ["Complete" if done[i]
+            else "Waiting" if not all(done[d] for d in deps[i])
+            else "Failed" if h in failed
+            else "Active" if h in locked
+            else "Ready"
+            for i, h in enumerate(graph.hashes)]
 
 
 def counts_by_name(graph: TaskGraph, states: list[str]) -> dict[str, dict[str, int]]:
     """``{task name: {column: count}}`` over all declarations, names sorted."""
+    names = graph.names
+    counted = Counter((names[i], states[i]) for i in graph.declared)
     table: dict[str, dict[str, int]] = {}
-    for i in graph.declared:
-        row = table.setdefault(graph.names[i], dict.fromkeys(COLUMNS, 0))
-        row[states[i]] += 1
+    for (name, state), n in counted.items():
+        table.setdefault(name, dict.fromkeys(COLUMNS, 0))[state] = n
     return dict(sorted(table.items()))
 
 

@@ -33,9 +33,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any, BinaryIO
 
-import aiofiles
-import aiofiles.os
-
 from jug_async.errors import StoreError
 from jug_async.store.base import LockInfo, check_hash, is_hash, lock_text
 from jug_async.store.encoding import decode_from, encode_to, read_result, write_result
@@ -51,7 +48,6 @@ _GROUP_SYNC_FS_TYPES = frozenset(
 IO_THREADS = 4  # files written or unlinked at once on a network filesystem
 _NO_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK})
 _PACK_LOCK_PATIENCE = 60.0  # seconds; jug holds pack-save only while rewriting the pack
-_afstat = aiofiles.os.wrap(os.fstat)
 _MISSING = object()
 
 
@@ -246,7 +242,7 @@ class FileStore:
             for entry in top:
                 if len(entry.name) == 2 and entry.is_dir():
                     with suppress(FileNotFoundError, NotADirectoryError):
-                        keys.update(entry.name + name for name in os.listdir(entry.path))
+                        keys.update(map(entry.name.__add__, os.listdir(entry.path)))
         return keys
 
     def exists(self, h: str) -> bool:
@@ -605,8 +601,12 @@ class FileStore:
             os.unlink(self._failure_path(check_hash(h)))
 
     # -- async variants (the event loop never waits on the disk) --------------
+    # aiofiles is imported on first use: only a run that waits on other workers'
+    # locks needs it, and `status` or a busy run should not pay for loading it.
 
     async def aexists(self, h: str) -> bool:
+        import aiofiles.os
+
         check_hash(h)
         pack = self._pack
         if pack is None:
@@ -614,16 +614,20 @@ class FileStore:
         return h in pack or await aiofiles.os.path.exists(self._result_path(h))
 
     async def alock_info(self, h: str) -> LockInfo | None:
+        import aiofiles.os
+
         check_hash(h)
         try:
             async with aiofiles.open(self._lock_path(h), "rb") as f:
                 data = await f.read()
-                st = await _afstat(f.fileno())
+                st = await aiofiles.os.wrap(os.fstat)(f.fileno())
         except FileNotFoundError:
             return None
         return LockInfo.parse(h, data.decode("utf-8", "replace"), st.st_mtime)
 
     async def asave_failure(self, h: str, text: str) -> None:
+        import aiofiles.os
+
         final = self._failure_path(check_hash(h))
         await aiofiles.os.makedirs(self._tempdir(), exist_ok=True)
         await aiofiles.os.makedirs(os.path.dirname(final), exist_ok=True)
