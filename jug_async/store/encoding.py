@@ -161,6 +161,21 @@ def write_result(value: Any, out: BinaryIO, *, native: bool = True) -> None:
     encode_to(value, out)
 
 
+def encoded_result(value: Any, *, native: bool = True) -> bytes | None:
+    """The whole result file ``write_result`` would write, when the value takes
+    the pickle path and fits one zlib call; None otherwise (stream it then).
+    Encoding in memory lets the store write a small result with one syscall."""
+    if value is None:
+        return b""
+    if _is_plain_array(value) or (native and type(value) is _polars_frame_type()):
+        return None
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(data) > _CHUNK:
+        return None
+    z = zlib.compressobj()
+    return b"".join((z.compress(b"P"), z.compress(data), z.flush()))
+
+
 def read_result(stream: BinaryIO) -> Any:
     """Read a result file: raw ``.npy``, parquet, else the value encoding.
 

@@ -24,21 +24,26 @@ import errno
 import functools
 import os
 import re
-import string
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from typing import Any, BinaryIO
 
 from jug_async.errors import StoreError
 from jug_async.store.base import LockInfo, check_hash, is_hash, lock_text
-from jug_async.store.encoding import decode_from, encode_to, read_result, write_result
+from jug_async.store.encoding import (
+    decode_from,
+    encode_to,
+    encoded_result,
+    read_result,
+    write_result,
+)
 
-_LETTERS = string.ascii_letters
 _EXCL_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 # Filesystems whose syncfs() makes every written file durable and reports errors
 # (Linux >= 5.8). Network and FUSE filesystems are not here: there syncfs may not
 # reach the server, so each file is fsynced instead.
@@ -69,9 +74,9 @@ class _Done:
 
 
 def _random_name() -> str:
-    """24 random letters like jug's temp names; from os.urandom so forked workers
-    (which share the ``random`` module's state) do not collide."""
-    return "".join(_LETTERS[b % len(_LETTERS)] for b in os.urandom(24))
+    """A unique file name; from os.urandom so forked workers (which share the
+    ``random`` module's state) do not collide."""
+    return os.urandom(12).hex()
 
 
 def _fsync_dir(path: str) -> None:
@@ -149,46 +154,62 @@ class FileStore:
 
     # -- paths ---------------------------------------------------------------
 
+    # f-strings, not os.path.join: these run several times per task.
     def _result_path(self, h: str) -> str:
-        return os.path.join(self.jugdir, h[:2], h[2:])
+        return f"{self.jugdir}/{h[:2]}/{h[2:]}"
 
     def _lock_path(self, name: str) -> str:
-        return os.path.join(self.jugdir, "locks", f"{name}.lock")
+        return f"{self.jugdir}/locks/{name}.lock"
 
     def _failure_path(self, h: str) -> str:
         return os.path.join(self.jugdir, "jug-async", "failures", h)
 
     def _tempdir(self) -> str:
-        return os.path.join(self.jugdir, "tempfiles")
+        return f"{self.jugdir}/tempfiles"
 
     def _pack_path(self) -> str:
         return os.path.join(self.jugdir, "packs", "jugpack")
 
     # -- writing files atomically -------------------------------------------
 
-    def _open_temp(self) -> tuple[str, BinaryIO]:
-        """A new temp file opened ``'xb'`` (mode 0666 minus umask, like jug's)."""
+    def _open_temp(self) -> tuple[str, int]:
+        """A new temp file's path and descriptor, created ``O_EXCL`` with mode 0666
+        minus umask, like jug's ``'xb'``."""
         while True:
-            path = os.path.join(self._tempdir(), _random_name())
+            path = f"{self._tempdir()}/{_random_name()}"
             try:
-                return path, open(path, "xb")
+                return path, os.open(path, _NEW_FILE, 0o666)
             except FileExistsError:
                 continue
             except FileNotFoundError:
                 os.makedirs(self._tempdir(), exist_ok=True)
 
-    def _write_temp(self, write: Any, *, sync: bool) -> tuple[str, int]:
-        """Run ``write(file)`` into a new temp file; return its path and size.
-        Nothing is left behind if ``write`` raises."""
-        path, out = self._open_temp()
+    def _write_temp(self, content: bytes | Callable[[BinaryIO], object], *,
+                    sync: bool) -> tuple[str, int]:
+        """Write ``content`` (bytes, or a function writing to a file object) into a
+        new temp file; return its path and size. Nothing is left behind if
+        writing fails."""
+        path, fd = self._open_temp()
         try:
-            with out:
-                write(out)
-                out.flush()
-                size = out.tell()
+            if isinstance(content, bytes):
+                with memoryview(content) as view:
+                    written = 0
+                    while written < len(view):
+                        written += os.write(fd, view[written:])
+                size = len(content)
                 if sync:
-                    os.fsync(out.fileno())
+                    os.fsync(fd)
+                os.close(fd)
+            else:
+                with open(fd, "wb") as out:
+                    content(out)
+                    out.flush()
+                    size = out.tell()
+                    if sync:
+                        os.fsync(out.fileno())
         except BaseException:
+            with suppress(OSError):
+                os.close(fd)
             with suppress(OSError):
                 os.unlink(path)
             raise
@@ -205,8 +226,11 @@ class FileStore:
 
     def _move_into_place(self, tmp: str, final: str, *, sync: bool = True) -> None:
         try:
-            self._ensure_dir(os.path.dirname(final), sync=sync)
-            os.rename(tmp, final)
+            try:
+                os.rename(tmp, final)
+            except FileNotFoundError:  # the first result under this prefix
+                self._ensure_dir(os.path.dirname(final), sync=sync)
+                os.rename(tmp, final)
         except BaseException:
             with suppress(OSError):
                 os.unlink(tmp)
@@ -334,7 +358,12 @@ class FileStore:
             with suppress(OSError):
                 os.unlink(tmp)
 
-    def _writer(self, value: Any) -> Any:
+    def _writer(self, value: Any) -> bytes | Callable[[BinaryIO], object]:
+        """The file's bytes when the value is small enough to encode in memory
+        (most results); otherwise a function that streams it to the file."""
+        encoded = encoded_result(value, native=self._native)
+        if encoded is not None:
+            return encoded
         return lambda out: write_result(value, out, native=self._native)
 
     def remove(self, h: str) -> bool:
@@ -379,7 +408,8 @@ class FileStore:
     def _drop_from_pack(self, hashes: Sequence[str]) -> set[str]:
         """Remove ``hashes`` from the pack on disk, so a stale packed value never
         shadows a newer file. Touches nothing when none is packed."""
-        if not any(h in self._current_pack(refresh=True) for h in hashes):
+        pack = self._current_pack(refresh=True)
+        if not any(h in pack for h in hashes):
             return set()
         dropped: set[str] = set()
         with self._pack_lock(), self._mutex:
@@ -472,7 +502,7 @@ class FileStore:
         paths = [self._lock_path(check_hash(h)) for h in hashes]
         if len(paths) < 2 or not self._links_work:
             return [self._create_lock(p) for p in paths]
-        template, _ = self._write_temp(lambda out: out.write(lock_text().encode()), sync=False)
+        template, _ = self._write_temp(lock_text().encode(), sync=False)
         try:
             return [self._link_lock(template, p) for p in paths]
         finally:
@@ -517,7 +547,7 @@ class FileStore:
         except FileNotFoundError:
             return
         # Its own inode first: the lock may be a hard link shared by a batch.
-        tmp, _ = self._write_temp(lambda out: out.write(text), sync=False)
+        tmp, _ = self._write_temp(text, sync=False)
         os.rename(tmp, path)
         os.utime(path, (1, 1))
 
@@ -579,7 +609,7 @@ class FileStore:
         """Written via a temp file and rename, so never seen half-written; not
         fsynced: a traceback is cheap to lose, and many may fail at once."""
         final = self._failure_path(check_hash(h))
-        tmp, _ = self._write_temp(lambda out: out.write(text.encode()), sync=False)
+        tmp, _ = self._write_temp(text.encode(), sync=False)
         self._move_into_place(tmp, final)
 
     def load_failure(self, h: str) -> str | None:
