@@ -158,6 +158,22 @@ def test_failed_dump_leaves_nothing(jugdir: str) -> None:
     assert file_store(jugdir).list() == []
 
 
+def test_a_write_stopped_half_way_leaves_no_temp_file(jugdir: str) -> None:
+    """What a SIGTERM does to a worker streaming a large result (it raises a
+    BaseException in the middle of the write)."""
+    class Stopped(BaseException):
+        pass
+
+    def write_then_stop(out) -> None:
+        out.write(b"x" * 100_000)
+        raise Stopped
+
+    store = FileStore(jugdir)
+    with pytest.raises(Stopped):
+        store._write_temp(write_then_stop, sync=True)
+    assert temp_files(jugdir) == []
+
+
 def test_group_sync_is_detected_on_local_disk(jugdir: str) -> None:
     store = FileStore(jugdir)
     store.dump_many([(H(1), 1), (H(2), 2)])
