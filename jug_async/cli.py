@@ -8,6 +8,7 @@ failed task gives exit status 1 with its name and traceback on stderr.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -124,8 +125,17 @@ def _store_spec(args: argparse.Namespace) -> str:
 def _load(args: argparse.Namespace):
     spec = _store_spec(args)
     store = open_store(spec)
-    loaded = jugfile_mod.load(args.jugfile, store, args.args)
-    return spec, store, loaded, graph_mod.build(loaded.tasks)
+    # Declaring 100,000 tasks allocates many long-lived objects and next to no
+    # garbage cycles: collecting meanwhile costs ~8% of `status`. Frozen after,
+    # they are skipped by later collections and stay shared with forked workers.
+    gc.disable()
+    try:
+        loaded = jugfile_mod.load(args.jugfile, store, args.args)
+        graph = graph_mod.build(loaded.tasks)
+    finally:
+        gc.enable()
+    gc.freeze()
+    return spec, store, loaded, graph
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ _TASK_NAMES: dict[str, bytes] = {}  # a jugfile has few task names and many task
 _LIST_TAG = repr(list).encode()
 _TUPLE_TAG = repr(tuple).encode()
 # Types that are pickled as they are: checking them first avoids a getattr per value.
-_PLAIN = frozenset({str, int, float, bool, type(None), bytes, complex})
+PLAIN_TYPES = frozenset({str, int, float, bool, type(None), bytes, complex})
 
 
 def _pickled_name(n: Any) -> bytes:
@@ -51,7 +51,7 @@ def _feed(m: Any, update: Any, e: Any) -> None:
     """Feed one value (its name already fed). Plain lists and tuples, the common
     case for task arguments, are walked here without building part tuples."""
     t = type(e)
-    if t in _PLAIN:
+    if t in PLAIN_TYPES:
         update(_dumps(e, PICKLE_PROTOCOL))
     elif hasattr(e, "__jug_hash__"):
         update(e.__jug_hash__())
@@ -59,7 +59,7 @@ def _feed(m: Any, update: Any, e: Any) -> None:
         update(_LIST_TAG if t is list else _TUPLE_TAG)
         for i, x in enumerate(e):
             update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
-            if type(x) in _PLAIN:
+            if type(x) in PLAIN_TYPES:
                 update(_dumps(x, PICKLE_PROTOCOL))
             else:
                 _feed(m, update, x)
@@ -139,7 +139,7 @@ def task_hash(name: str, args: tuple, kwargs: dict) -> bytes:
         update(_TUPLE_TAG)
         for i, x in enumerate(args):
             update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
-            if type(x) in _PLAIN:
+            if type(x) in PLAIN_TYPES:
                 update(_dumps(x, PICKLE_PROTOCOL))
             else:
                 _feed(m, update, x)

@@ -18,10 +18,9 @@ from typing import Any
 
 from . import registry
 from .errors import StoreError, TaskDeclarationError
-from .hashing import hash_one, hash_update, new_hash, task_hash
+from .hashing import PLAIN_TYPES, hash_one, hash_update, new_hash, task_hash
 
 _NO_RESULT = object()
-_PLAIN = frozenset({str, int, float, bool, type(None), bytes, complex})
 
 
 class _getitem:
@@ -127,7 +126,7 @@ class Task(_Indexable):
         while queue:
             for dep in queue.pop():
                 t = type(dep)
-                if t in _PLAIN:
+                if t in PLAIN_TYPES:
                     continue
                 if t is Task:
                     found.append(dep)

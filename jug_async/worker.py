@@ -26,7 +26,7 @@ import traceback
 import types
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import cloudpickle
 
@@ -44,18 +44,18 @@ SKIPPED = "skipped"  # its input, earlier in the batch, was not computed here: n
 CACHE_ITEM_MAX = 1 << 20  # larger results are re-read, not kept between batches
 
 
-@dataclass(frozen=True, slots=True)
-class TaskSpec:
+# TaskSpec and Outcome are NamedTuples: a batch of 256 of them crosses the pipe
+# in each direction, and tuples pickle 2-5x faster than dataclasses.
+class TaskSpec(NamedTuple):
     hash: str
     name: str
     func: int  # key into the worker's function table
-    payload: bytes  # cloudpickle of (args, kwargs); Tasks inside arrive as TaskRef
+    payload: bytes  # pickle of (args, kwargs); Tasks inside arrive as TaskRef
     has_failure_record: bool = False  # a past failure's traceback to delete on success
     after: str = ""  # an earlier task of the batch whose result this one reads
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     hash: str
     status: str
     seconds: float = 0.0  # in the task's function
