@@ -258,7 +258,7 @@ async def test_100k_tasks_one_row_per_name_and_coalesced_renders():
     async with app.run_test(size=SIZE) as pilot:
         t0 = time.perf_counter()
         source._on_event(ev.RunStarted("bench.py", "memory:", 32, len(g), 0,
-                                       {f"bench.step{k}": 12_500 for k in range(8)}))
+                                       {f"bench.step{k}": 12_500 for k in range(8)}, {}))
         for i, h in enumerate(g.hashes):
             source._on_event(ev.TaskStarted(h, g.names[i], 1.0))
             source._on_event(ev.TaskFinished(h, g.names[i], 0.001, 8, 4242, 2.0))

@@ -51,7 +51,7 @@ def tracker_for(jugfile: str) -> tuple[EventTracker, Clock, graph_mod.TaskGraph]
     for n in graph.names:
         names[n] = names.get(n, 0) + 1
     tracker.start(set(), ev.RunStarted(jugfile, STORE.format(jugfile[:-3]), 8, len(graph), 0,
-                                       names))
+                                       names, {}))
     return tracker, clock, graph
 
 
