@@ -1,32 +1,36 @@
 """The plain (non-TUI) progress display of ``run``, fed by scheduler events.
 
-On a terminal: a compact live block, redrawn a few times per second: one
-overall line (bar, done/total, rate, ETA, running, failures, elapsed) and at
-most ``MAX_NAMES`` per-name lines for the names being worked on. Not on a
-terminal (batch jobs, CI logs): one plain log line every ``LOG_EVERY`` seconds
-and one per failure. Either way the run ends with a summary table per name.
+On a terminal: a compact live block drawn with rich, redrawn a few times per
+second: one overall line (bar, done/total, rate, ETA, running, failures,
+elapsed) and at most ``MAX_NAMES`` per-name lines for the names being worked
+on. Not on a terminal (batch jobs, CI logs): one plain log line every
+``LOG_EVERY`` seconds and one per failure, written without rich, whose import
+would be a tenth of a short run. Either way the run ends with a summary table
+per name.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.live import Live
-from rich.progress_bar import ProgressBar
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, TextIO
 
 from . import events as ev
-from .monitor import RateMeter, format_seconds
+from .rates import RateMeter, format_seconds
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.live import Live
+    from rich.table import Table
 
 LOG_EVERY = 5.0  # seconds between plain log lines
 MAX_NAMES = 3  # per-name lines under the overall line
 BAR_WIDTH = 20
 NAME_WIDTH = 22
+SUMMARY_COLUMNS = ("Task name", "Total", "Done", "Ran", "Elsewhere", "Failed", "Blocked",
+                   "Mean s")
 
 
 @dataclass
@@ -50,19 +54,27 @@ class ProgressDisplay:
     """A sink for scheduler events; call ``close()`` after the run.
 
     Args:
-        console: where to write (stderr by default).
-        live: redraw a live block (default: when the console is a terminal);
-            False gives the plain log lines.
+        console: a rich console to write to. Default: rich on stderr when it is
+            a terminal, else plain text to ``stream``.
+        live: redraw a live block (default: when writing to a terminal); False
+            gives the plain log lines.
         clock: ``time.monotonic`` unless a test fixes the time.
+        stream: where plain text goes when no console is used (stderr).
 
     Set ``quiet`` to collect everything but print nothing until ``close()``
     (the TUI does, and prints the summary table after it).
     """
 
     def __init__(self, console: Console | None = None, live: bool | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
-        self.live = self.console.is_terminal if live is None else live
+                 clock: Callable[[], float] = time.monotonic,
+                 stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        if console is None and (live or (live is None and self.stream.isatty())):
+            from rich.console import Console
+
+            console = Console(file=self.stream, highlight=False)
+        self.console = console  # None: plain text
+        self.live = (console is not None and console.is_terminal) if live is None else live
         self.quiet = False
         self.clock = clock
         self.stats: dict[str, NameStats] = {}
@@ -98,7 +110,7 @@ class ProgressDisplay:
                 s.running = max(0, s.running - 1)
                 self.failed += 1
                 first = e.error.splitlines()[0] if e.error else "failed"
-                self._print(f"[red]FAILED[/] {e.name} ({e.hash[:12]}): {first}")
+                self._print(f"FAILED {e.name} ({e.hash[:12]}): {first}", style="red")
             case ev.TaskBlocked():
                 self.stats[e.name].blocked += 1
             case ev.Progress():
@@ -109,9 +121,13 @@ class ProgressDisplay:
                 for s in self.stats.values():
                     s.running = 0
 
-    def _print(self, markup: str) -> None:
-        if not self.quiet:
-            self.console.print(markup)
+    def _print(self, text: str, style: str = "") -> None:
+        if self.quiet:
+            return
+        if self.console is None:
+            print(text, file=self.stream, flush=True)
+        else:
+            self.console.print(text, style=style, markup=False)
 
     def _on_start(self, e: ev.RunStarted) -> None:
         self.total, self.done = e.total, e.already_done
@@ -125,7 +141,9 @@ class ProgressDisplay:
     def _start_live(self) -> None:
         """The live display (a refresh thread) starts with the first task, not
         before: the worker pool is forked while this process has one thread."""
-        if self._live is None and self.live and not self.quiet:
+        if self._live is None and self.live and not self.quiet and self.console is not None:
+            from rich.live import Live
+
             self._live = Live(self, console=self.console, refresh_per_second=4, transient=True)
             self._live.start()
 
@@ -173,6 +191,11 @@ class ProgressDisplay:
         return [n for n, s in open_[:MAX_NAMES] if s.running or s.last]
 
     def __rich__(self) -> RenderableType:
+        from rich.console import Group
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+        from rich.text import Text
+
         grid = Table.grid(padding=(0, 1))
         grid.add_column(width=NAME_WIDTH, no_wrap=True)
         grid.add_column(width=BAR_WIDTH)
@@ -198,33 +221,60 @@ class ProgressDisplay:
         if now - self._last_log < LOG_EVERY:
             return
         self._last_log = now
-        self.console.print(f"progress: {self.status_text()}", markup=False)
+        self._print(f"progress: {self.status_text()}")
 
     def close(self) -> None:
         if self._live is not None:
             self._live.stop()
             self._live = None
-        if self.finished is not None:
+        if self.finished is None:
+            return
+        if self.console is None:
+            print(self.summary_text(), file=self.stream, flush=True)
+        else:
             self.console.print(self.summary_table())
 
-    def summary_table(self) -> Table:
+    def summary_title(self) -> str:
         f = self.finished
-        title = None
-        if f is not None:
-            title = (f"{f.done}/{f.total} complete, {f.executed} run here in {f.seconds:.2f} s"
-                     + (f", {f.failed} failed" if f.failed else "")
-                     + (f", {f.blocked} blocked" if f.blocked else "")
-                     + (" (interrupted)" if f.interrupted else ""))
-        # Compact box and short headers: the task names are what must not be cut.
-        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-        width = max((len(n) for n in self.stats), default=9)
-        table.add_column("Task name", no_wrap=True, min_width=min(width, 60))
-        for col in ("Total", "Done", "Ran", "Elsewhere", "Failed", "Blocked", "Mean s"):
-            table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+        if f is None:
+            return ""
+        return (f"{f.done}/{f.total} complete, {f.executed} run here in {f.seconds:.2f} s"
+                + (f", {f.failed} failed" if f.failed else "")
+                + (f", {f.blocked} blocked" if f.blocked else "")
+                + (" (interrupted)" if f.interrupted else ""))
+
+    def summary_rows(self) -> list[list[str]]:
+        rows = []
         for name, s in self.stats.items():
             mean = f"{s.seconds / s.ran:.3f}" if s.ran else "-"
-            table.add_row(name, str(s.total), str(s.complete), str(s.ran), str(s.elsewhere),
-                          str(s.failed), str(s.blocked), mean)
+            rows.append([name, str(s.total), str(s.complete), str(s.ran), str(s.elsewhere),
+                         str(s.failed), str(s.blocked), mean])
+        return rows
+
+    def summary_text(self) -> str:
+        """The summary as plain aligned columns, for logs."""
+        rows = [list(SUMMARY_COLUMNS), *self.summary_rows()]
+        widths = [max(len(r[k]) for r in rows) for k in range(len(SUMMARY_COLUMNS))]
+        lines = [self.summary_title()]
+        for r in rows:
+            cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:],
+                                                                          strict=True)]
+            lines.append("  ".join(cells).rstrip())
+        return "\n".join(lines)
+
+    def summary_table(self) -> Table:
+        from rich import box
+        from rich.table import Table
+
+        # Compact box and short headers: the task names are what must not be cut.
+        table = Table(title=self.summary_title() or None, title_justify="left",
+                      box=box.SIMPLE_HEAD, pad_edge=False)
+        width = max((len(n) for n in self.stats), default=9)
+        table.add_column(SUMMARY_COLUMNS[0], no_wrap=True, min_width=min(width, 60))
+        for col in SUMMARY_COLUMNS[1:]:
+            table.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+        for row in self.summary_rows():
+            table.add_row(*row)
         return table
 
 

@@ -22,12 +22,11 @@ from jug_async.monitor import (
     Backoff,
     HostBook,
     Monitor,
-    RateMeter,
     StorePoller,
-    format_seconds,
     lock_started,
     split_failure_record,
 )
+from jug_async.rates import RateMeter, format_seconds
 from jug_async.store.base import LockInfo, lock_text
 from jug_async.store.file import FileStore
 

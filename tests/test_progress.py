@@ -164,3 +164,36 @@ def test_real_run_not_on_a_terminal_logs_plain_lines(tmp_path):
     assert len(re.findall(r"^FAILED tui_fail\.check \(\w{12}\): ValueError: odd input \d$",
                           proc.stderr, re.M)) == 3
     assert "4/8 complete, 4 run here" in proc.stderr
+
+
+def test_plain_mode_writes_aligned_text_without_loading_rich():
+    """Not on a terminal and given no console: plain text, and rich (a tenth of
+    a short run's time to import) is never loaded."""
+    code = r'''
+import io, sys
+from jug_async import events as ev
+from jug_async.progress import ProgressDisplay
+out = io.StringIO()
+d = ProgressDisplay(stream=out)
+d(ev.RunStarted("demo.py", "/d", 2, 3, 1, {"demo.a": 2, "demo.long_name_b": 1}, {"demo.a": 1}))
+d(ev.TaskStarted("0" * 40, "demo.a", 1.0))
+d(ev.TaskFinished("0" * 40, "demo.a", 0.25, 8, 7, 2.0))
+d(ev.TaskFailed("1" * 40, "demo.long_name_b", "ValueError: no", "tb", 7, 2.0))
+d(ev.RunFinished(1, 2, 3, 1, 0, False, 1.5))
+d.close()
+assert "rich" not in sys.modules, sorted(m for m in sys.modules if m.startswith("rich"))
+sys.stdout.write(out.getvalue())
+'''
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "jug-async: demo.py: 3 tasks, 1 already saved, 2 workers, store /d"
+    assert lines[1] == "FAILED demo.long_name_b (111111111111): ValueError: no"
+    assert lines[2] == "2/3 complete, 1 run here in 1.50 s, 1 failed"
+    header, a, b = lines[3:]
+    assert header.split() == ["Task", "name", "Total", "Done", "Ran", "Elsewhere", "Failed",
+                              "Blocked", "Mean", "s"]
+    assert a.split() == ["demo.a", "2", "2", "1", "0", "0", "0", "0.250"]
+    assert b.split() == ["demo.long_name_b", "1", "0", "0", "0", "1", "0", "-"]
+    assert len({len(header), len(a), len(b)}) == 1  # right-aligned columns end together

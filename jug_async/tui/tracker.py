@@ -27,12 +27,12 @@ from ..monitor import (
     FailedTask,
     HostBook,
     NameCounts,
-    RateMeter,
     RunningTask,
     Snapshot,
     TaskRow,
     lock_started,
 )
+from ..rates import RateMeter
 from ..store.base import LockInfo
 
 WAITING, READY, RUNNING, DONE, FAILED = range(5)

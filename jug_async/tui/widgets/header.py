@@ -8,7 +8,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...monitor import Snapshot, format_seconds
+from ...monitor import Snapshot
+from ...rates import format_seconds
 from .bar import StackedBar
 
 STATUS_STYLE = {
