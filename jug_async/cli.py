@@ -126,7 +126,7 @@ def _load(args: argparse.Namespace):
     spec = _store_spec(args)
     store = open_store(spec)
     # Declaring 100,000 tasks allocates many long-lived objects and next to no
-    # garbage cycles: collecting meanwhile costs ~8% of `status`. Frozen after,
+    # garbage cycles: collecting meanwhile costs 15-20% of `status`. Frozen after,
     # they are skipped by later collections and stay shared with forked workers.
     gc.disable()
     try:

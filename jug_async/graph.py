@@ -96,8 +96,9 @@ def _hash_in_two_processes(tasks: list[Task]) -> None:
     A child that fails (an argument that cannot be hashed, say) changes nothing:
     the keys are then computed here, and the error is raised here.
     """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if (len(tasks) < PARALLEL_HASHING_FROM or not hasattr(os, "fork")
-            or threading.active_count() > 1 or len(os.sched_getaffinity(0)) < 2):
+            or threading.active_count() > 1 or (cores or 1) < 2):
         return
     half = len(tasks) // 2
     read_end, write_end = os.pipe()

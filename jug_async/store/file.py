@@ -6,7 +6,7 @@ Layout under the jugdir (all created lazily, on the first write):
     locks/<h>.lock           lock of h: jug's two-line content; see try_lock_many
     locks/pack-save.lock     held while the pack is rewritten
     packs/jugpack            jug's pack: value-encoded {bytes hash: value}
-    tempfiles/<24 letters>   files being written; renamed into place when durable
+    tempfiles/<24 hex digits> files being written; renamed into place when durable
     jug-async/failures/<h>   traceback of a failed task (jug's listing skips it)
 
 Only ``O_EXCL`` create, ``link``, ``rename`` and ``utime`` are relied on across
@@ -192,24 +192,24 @@ class FileStore:
         path, fd = self._open_temp()
         try:
             if isinstance(content, bytes):
-                with memoryview(content) as view:
-                    written = 0
-                    while written < len(view):
-                        written += os.write(fd, view[written:])
+                try:
+                    with memoryview(content) as view:
+                        written = 0
+                        while written < len(view):
+                            written += os.write(fd, view[written:])
+                    if sync:
+                        os.fsync(fd)
+                finally:
+                    os.close(fd)
                 size = len(content)
-                if sync:
-                    os.fsync(fd)
-                os.close(fd)
             else:
-                with open(fd, "wb") as out:
+                with open(fd, "wb") as out:  # owns fd from here: closes it on error too
                     content(out)
                     out.flush()
                     size = out.tell()
                     if sync:
                         os.fsync(out.fileno())
         except BaseException:
-            with suppress(OSError):
-                os.close(fd)
             with suppress(OSError):
                 os.unlink(path)
             raise
