@@ -50,6 +50,7 @@ WAITING, READY, RUNNING, ELSEWHERE, DONE_STATE, FAILED_STATE, BLOCKED, UNSELECTE
 
 BATCH_SECONDS = 0.05  # estimated work per batch once tasks are known to be small
 MAX_BATCH = 256
+MIN_SPLIT_SECONDS = 0.002  # a batch split for fairness keeps at least this much work
 SMALL_TASK = 0.02  # seconds; a rider this small may exceed its batch's budget
 # Batches of tasks shorter than this are queued two per worker, so a worker that
 # finishes one starts the next without waiting for a round trip through the
@@ -313,6 +314,9 @@ class Scheduler:
         is the task just taken rides along: it reads that result from the worker's
         memory instead of waiting for a round trip and reading it back."""
         fair = max(1, math.ceil(len(self.ready) / self.jobs))
+        head = self.estimate.get(self.graph.names[self.ready[0]]) if self.ready else None
+        if head:  # a smaller split costs more in round trips than it gains in balance
+            fair = max(fair, int(MIN_SPLIT_SECONDS / head))
         limit = min(MAX_BATCH, fair)
         batch: list[tuple[int, int]] = []
         budget = BATCH_SECONDS

@@ -25,6 +25,7 @@ from _store_helpers import (
 from jug.backends.file_store import file_store
 
 from jug_async.errors import StoreError
+from jug_async.store.base import lock_text
 from jug_async.store.file import FileStore
 from jug_async.store.open import open_store
 
@@ -269,6 +270,23 @@ def test_batch_locks_share_one_inode(jugdir: str) -> None:
     FileStore(jugdir).try_lock_many([H(i) for i in range(4)])
     inodes = {os.stat(os.path.join(jugdir, "locks", H(i) + ".lock")).st_ino for i in range(4)}
     assert len(inodes) == 1
+
+
+def test_a_lone_lock_is_linked_too(jugdir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even one lock appears with its content (no empty lock if the worker dies
+    between creating and writing it): it is a link to a file written first."""
+    links: list[str] = []
+    real_link = os.link
+
+    def counting_link(src: str, dst: str) -> None:
+        assert Path(src).read_text().split("\n")[0] == lock_text().split("\n")[0]
+        real_link(src, dst)
+        links.append(dst)
+
+    monkeypatch.setattr(os, "link", counting_link)
+    assert FileStore(jugdir).try_lock_many([H(1)]) == [True]
+    assert links == [os.path.join(jugdir, "locks", H(1) + ".lock")]
+    assert temp_files(jugdir) == []
 
 
 def test_batch_locks_without_hard_links(jugdir: str, monkeypatch: pytest.MonkeyPatch) -> None:

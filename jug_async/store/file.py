@@ -495,12 +495,14 @@ class FileStore:
         One file with this process's lock text is written, then hard-linked to
         each ``locks/<h>.lock``: ``link`` fails with EEXIST when the name is taken,
         exactly like an ``O_EXCL`` create, and readers (jug included) see an
-        ordinary lock file. The locks of a batch share the inode, so a change to
-        one lock's inode (``mark_failed``) first gives it its own. Where hard links
-        are not supported each lock is created on its own.
+        ordinary lock file. A lock made this way appears with its content, so a
+        worker killed while locking never leaves an empty lock that no one can
+        attribute to a dead process. The locks of a batch share the inode, so a
+        change to one lock's inode (``mark_failed``) first gives it its own.
+        Where hard links are not supported each lock is created on its own.
         """
         paths = [self._lock_path(check_hash(h)) for h in hashes]
-        if len(paths) < 2 or not self._links_work:
+        if not paths or not self._links_work:
             return [self._create_lock(p) for p in paths]
         template, _ = self._write_temp(lock_text().encode(), sync=False)
         try:
