@@ -127,5 +127,12 @@ def terminate(executor: ProcessPoolExecutor) -> set[int]:
             if p.is_alive():
                 p.kill()
                 p.join(5)
+    # The executor's manager thread now fails every pending future with
+    # BrokenProcessPool. Python 3.11 does so without checking whether a future
+    # was cancelled meanwhile, and prints an InvalidStateError traceback if it
+    # was: let it finish before anyone cancels anything.
+    manager = getattr(executor, "_executor_manager_thread", None)
+    if manager is not None:
+        manager.join(5)
     executor.shutdown(wait=False, cancel_futures=True)
     return set(procs)
