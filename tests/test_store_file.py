@@ -289,6 +289,28 @@ def test_a_lone_lock_is_linked_too(jugdir: str, monkeypatch: pytest.MonkeyPatch)
     assert temp_files(jugdir) == []
 
 
+@pytest.mark.parametrize("group_sync", [True, False])
+def test_a_failed_link_gives_back_the_locks_of_its_batch(
+        jugdir: str, monkeypatch: pytest.MonkeyPatch, group_sync: bool) -> None:
+    """An unexpected error while linking (a full disk, say) leaves no lock taken
+    by this call behind, on the inline and on the threaded (network) path."""
+    real_link = os.link
+
+    def link_or_fail(src: str, dst: str) -> None:
+        if H(3) in dst:
+            raise OSError(28, "No space left on device")
+        real_link(src, dst)
+
+    store = FileStore(jugdir)
+    store._group_sync = group_sync
+    store.try_lock(H(9))
+    monkeypatch.setattr(os, "link", link_or_fail)
+    with pytest.raises(OSError, match="No space left"):
+        store.try_lock_many([H(1), H(2), H(3), H(4), H(9)])
+    assert store.list_locks() == {H(9)}
+    assert temp_files(jugdir) == []
+
+
 def test_batch_locks_without_hard_links(jugdir: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where link(2) is refused (some FUSE mounts) each lock is created alone."""
     def refuse(src: str, dst: str) -> None:

@@ -505,8 +505,23 @@ class FileStore:
         if not paths or not self._links_work:
             return [self._create_lock(p) for p in paths]
         template, _ = self._write_temp(lock_text().encode(), sync=False)
-        try:
-            return [self._link_lock(template, p) for p in paths]
+        try:  # one link per lock; on a network filesystem a few at once
+            links = self._each(lambda p: self._link_lock(template, p), paths)
+            taken: list[bool] = []
+            failure: BaseException | None = None
+            for link in links:
+                try:
+                    taken.append(link.result())
+                except BaseException as e:  # keep collecting: every lock taken must be known
+                    failure = failure or e
+                    taken.append(False)
+            if failure is not None:  # give back what was taken: the caller gets no list
+                for path, got in zip(paths, taken, strict=True):
+                    if got:
+                        with suppress(OSError):
+                            os.unlink(path)
+                raise failure
+            return taken
         finally:
             with suppress(OSError):
                 os.unlink(template)
