@@ -122,6 +122,13 @@ def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
     global _state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    # Workers share stdout/stderr (a terminal, a log, a pipe). Unbuffered (-u,
+    # PYTHONUNBUFFERED) print() writes the text and the newline separately, so
+    # lines of two workers tear into each other; line buffering writes each line
+    # whole, in one write.
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(line_buffering=True, write_through=False)
     mark_running()
     if cwd not in sys.path:
         sys.path.insert(0, cwd)

@@ -422,3 +422,14 @@ def test_task_whose_worker_died_shows_as_failed_in_status(jugfile, run_cli) -> N
     assert "deadly.deadly" in r.stderr
     st = run_cli("status", "deadly.py", "--json")
     assert json.loads(st.stdout)["tasks"]["deadly.deadly"]["Failed"] == 1, st.stdout
+
+
+def test_lines_printed_by_concurrent_workers_stay_whole(jugfile, run_cli) -> None:
+    """Under PYTHONUNBUFFERED (set for every test run) print() would write a
+    line's text and its newline apart, and two workers' lines would interleave."""
+    jugfile("chatty.py")
+    r = run_cli("run", "chatty.py", "-j", "2")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    expected = {f"task {i:03d} line {k:02d} " + "x" * 40 for i in range(60) for k in range(40)}
+    assert sorted(lines) == sorted(expected)
