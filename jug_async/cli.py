@@ -19,7 +19,7 @@ from . import graph as graph_mod
 from . import jugfile as jugfile_mod
 from . import status
 from .errors import JugAsyncError
-from .running import mark_running
+from .running import mark_running, usable_cores
 from .selection import name_matcher
 from .store.open import open_store
 
@@ -31,13 +31,6 @@ if TYPE_CHECKING:  # run's machinery (rich, the pool, the scheduler) loads only 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_SIGNAL = {"SIGINT": 130, "SIGTERM": 143}
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from .running import usable_cores
 from .task import Task
 
 PARALLEL_HASHING_FROM = 20_000  # tasks; below, a fork costs more than it saves
@@ -96,9 +97,8 @@ def _hash_in_two_processes(tasks: list[Task]) -> None:
     A child that fails (an argument that cannot be hashed, say) changes nothing:
     the keys are then computed here, and the error is raised here.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if (len(tasks) < PARALLEL_HASHING_FROM or not hasattr(os, "fork")
-            or threading.active_count() > 1 or (cores or 1) < 2):
+            or threading.active_count() > 1 or usable_cores() < 2):
         return
     half = len(tasks) // 2
     read_end, write_end = os.pipe()

@@ -47,6 +47,16 @@ def hash_update(m: Any, parts: Iterable[tuple[Any, Any]]) -> Any:
     return m
 
 
+def _feed_items(m: Any, update: Any, items: list | tuple) -> None:
+    """A list's or tuple's items, each under its index, as jug feeds a sequence."""
+    for i, x in enumerate(items):
+        update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
+        if type(x) in PLAIN_TYPES:
+            update(_dumps(x, PICKLE_PROTOCOL))
+        else:
+            _feed(m, update, x)
+
+
 def _feed(m: Any, update: Any, e: Any) -> None:
     """Feed one value (its name already fed). Plain lists and tuples, the common
     case for task arguments, are walked here without building part tuples."""
@@ -57,12 +67,7 @@ def _feed(m: Any, update: Any, e: Any) -> None:
         update(e.__jug_hash__())
     elif t is list or t is tuple:
         update(_LIST_TAG if t is list else _TUPLE_TAG)
-        for i, x in enumerate(e):
-            update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
-            if type(x) in PLAIN_TYPES:
-                update(_dumps(x, PICKLE_PROTOCOL))
-            else:
-                _feed(m, update, x)
+        _feed_items(m, update, e)
     elif t is set or t is frozenset:
         update(b"set" if t is set else b"frozenset")
         hash_update(m, enumerate(sorted(hash_one(x) for x in e)))
@@ -135,14 +140,9 @@ def task_hash(name: str, args: tuple, kwargs: dict) -> bytes:
         pickled = _TASK_NAMES[name] = _dumps(name.encode("utf-8"), PICKLE_PROTOCOL)
     update(pickled)
     update(_ARGS_PART)
-    if type(args) is tuple:  # always, from Task: walked here, saving a call per task
+    if type(args) is tuple:  # always, from Task: skips _feed's checks for other types
         update(_TUPLE_TAG)
-        for i, x in enumerate(args):
-            update(_PICKLED_INDEX[i] if i < 1024 else _dumps(i, PICKLE_PROTOCOL))
-            if type(x) in PLAIN_TYPES:
-                update(_dumps(x, PICKLE_PROTOCOL))
-            else:
-                _feed(m, update, x)
+        _feed_items(m, update, args)
     else:
         _feed(m, update, args)
     update(_KWARGS_PART)

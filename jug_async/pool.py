@@ -1,9 +1,10 @@
 """The event loop and the worker pool: the two pieces of machinery a run needs.
 
-Workers are started by a forkserver, never forked from the scheduler: the
-scheduler runs an event loop and executor threads, and forking a process in
-that state can deadlock the child. The forkserver preloads jug_async's worker
-module (and numpy when installed) so each worker starts warm.
+The first pool is forked before the event loop or any thread exists, so its
+workers inherit the loaded jugfile and start in milliseconds. A pool needed
+later (after a worker died) comes from a forkserver: by then this process runs
+an event loop and executor threads, and forking it could deadlock the child.
+The forkserver preloads jug_async's worker module (and numpy when installed).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Whether this process is running tasks for jug-async (jug's ``is_jug_running``).
+"""Facts about this process: whether it runs tasks for jug-async (jug's
+``is_jug_running``), and how many cores it may use.
 
-A jugfile may guard expensive module-level code with it. True in the scheduler
-process while it loads the jugfile and in every worker process.
+A jugfile may guard expensive module-level code with ``is_jug_running``. True in
+the scheduler process while it loads the jugfile and in every worker process.
 """
 
 import os
@@ -15,3 +16,12 @@ def is_jug_running() -> bool:
 
 def mark_running() -> None:
     os.environ[_ENV] = "1"
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity mask: a batch scheduler or
+    taskset may give it fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1

@@ -9,7 +9,8 @@ Policy, in the spirit of dask's ``local.py``:
   tasks run roughly in declaration order, as with jug).
 * Ready tasks go to the pool in batches: one task per batch until tasks of that
   name have been timed, then as many as fit in ``BATCH_SECONDS`` of estimated
-  work, so tiny tasks share one round trip and one group commit.
+  work, so tiny tasks share one round trip and one group commit. Batches of
+  tasks under ``QUEUE_AHEAD_BELOW`` are queued two per worker.
 * A worker that finds a task locked reports it; the task becomes ELSEWHERE and a
   single poller checks those with exponential back-off until the result
   appears (DONE), the lock goes away (READY again) or it is marked failed.

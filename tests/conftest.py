@@ -146,8 +146,42 @@ class Spawned:
 
 # ---- probes: the real jug's and jug-async's APIs, each in its own process ------
 
+# What both probes report, given the API's declared tasks, the jugfile's namespace,
+# its Task class, whether a store is open, and how that API loads results.
+_PROBE_REPORT = r"""
+import contextlib, pickle
+
+def h(t):
+    try:
+        return t.hash().decode()
+    except Exception as e:
+        return "ERROR " + type(e).__name__
+
+def report(out, tasks, space, task_type, stored, loading=contextlib.nullcontext, **extra):
+    res = {"tasks": [(t.name, h(t)) for t in tasks], **extra}
+    cases = {}
+    for k, v in space.get("CASES", {}).items():
+        try:
+            cases[k] = v.__jug_hash__().decode()
+        except Exception as e:
+            cases[k] = "ERROR " + type(e).__name__
+    res["cases"] = cases
+    res["result_hashes"] = {k: t.hash().decode() for k, t in space.get("RESULTS", {}).items()
+                            if isinstance(t, task_type)}
+    if stored:
+        with loading():
+            res["loadable"] = [t.can_load() for t in tasks]
+            res["results"] = {k: value(t) if t.can_load() else MISSING
+                              for k, t in space.get("RESULTS", {}).items()}
+            res["reprs"] = {k: (repr(value(t)),
+                                type(value(t)).__module__ + "." + type(value(t)).__qualname__)
+                            for k, t in space.get("REPRS", {}).items() if t.can_load()}
+    with open(out, "wb") as f:
+        pickle.dump(res, f)
+"""
+
 _JUG_PROBE = r"""
-import os, pickle, sys
+import os, sys
 import jug.jug, jug.task
 from jug import value
 
@@ -155,37 +189,12 @@ path, jugdir, out = sys.argv[1:4]
 sys.argv = [path, *sys.argv[4:]]  # as `jug execute path -- args` sets it
 store, space = jug.jug.init(path, "dict_store" if jugdir == "-" else os.path.abspath(jugdir),
                             on_error="propagate")
-
-def h(t):
-    try:
-        return t.hash().decode()
-    except Exception as e:
-        return "ERROR " + type(e).__name__
-
-res = {"tasks": [(t.name, h(t)) for t in jug.task.alltasks]}
-cases = {}
-for k, v in space.get("CASES", {}).items():
-    try:
-        cases[k] = v.__jug_hash__().decode()
-    except Exception as e:
-        cases[k] = "ERROR " + type(e).__name__
-res["cases"] = cases
-if jugdir != "-":
-    res["loadable"] = [t.can_load() for t in jug.task.alltasks]
-    res["results"] = {k: value(t) if t.can_load() else MISSING
-                      for k, t in space.get("RESULTS", {}).items()}
-res["result_hashes"] = {k: t.hash().decode() for k, t in space.get("RESULTS", {}).items()
-                        if isinstance(t, jug.task.Task)}
-if jugdir != "-":
-    res["reprs"] = {k: (repr(value(t)),
-                        type(value(t)).__module__ + "." + type(value(t)).__qualname__)
-                    for k, t in space.get("REPRS", {}).items() if t.can_load()}
-with open(out, "wb") as f:
-    pickle.dump(res, f)
+""" + _PROBE_REPORT + r"""
+report(out, jug.task.alltasks, space, jug.task.Task, jugdir != "-")
 """
 
 _JUG_ASYNC_PROBE = r"""
-import os, pickle, sys
+import os, sys
 from jug_async import Task, jugfile, registry, value
 from jug_async.graph import build
 from jug_async.store.open import open_store
@@ -193,41 +202,14 @@ from jug_async.store.open import open_store
 path, jugdir, out = sys.argv[1:4]
 store = None if jugdir == "-" else open_store(os.path.abspath(jugdir))
 loaded = jugfile.load(path, store, sys.argv[4:])
-space = vars(loaded.module)
-
-def h(t):
-    try:
-        return t.hash().decode()
-    except Exception as e:
-        return "ERROR " + type(e).__name__
-
-res = {"tasks": [(t.name, h(t)) for t in loaded.tasks]}
+""" + _PROBE_REPORT + r"""
 try:
     build(loaded.tasks)
-    res["graph"] = "ok"
+    graph = "ok"
 except Exception as e:
-    res["graph"] = "ERROR " + type(e).__name__
-cases = {}
-for k, v in space.get("CASES", {}).items():
-    try:
-        cases[k] = v.__jug_hash__().decode()
-    except Exception as e:
-        cases[k] = "ERROR " + type(e).__name__
-res["cases"] = cases
-if store is not None:
-    with registry.using(registry.LoadContext(store=store, collect=False)):
-        res["loadable"] = [t.can_load() for t in loaded.tasks]
-        res["results"] = {k: value(t) if t.can_load() else MISSING
-                          for k, t in space.get("RESULTS", {}).items()}
-res["result_hashes"] = {k: t.hash().decode() for k, t in space.get("RESULTS", {}).items()
-                        if isinstance(t, Task)}
-if store is not None:
-    with registry.using(registry.LoadContext(store=store, collect=False)):
-        res["reprs"] = {k: (repr(value(t)),
-                            type(value(t)).__module__ + "." + type(value(t)).__qualname__)
-                        for k, t in space.get("REPRS", {}).items() if t.can_load()}
-with open(out, "wb") as f:
-    pickle.dump(res, f)
+    graph = "ERROR " + type(e).__name__
+report(out, loaded.tasks, vars(loaded.module), Task, store is not None,
+       lambda: registry.using(registry.LoadContext(store=store, collect=False)), graph=graph)
 """
 
 _PROBES = {"jug": _JUG_PROBE, "jug_async": _JUG_ASYNC_PROBE}
