@@ -10,15 +10,16 @@ Layout (imports point down only):
     registry, jugfile, compat   loading a jugfile and answering `import jug`
 """
 
-from .barrier import barrier as barrier
-from .barrier import bvalue as bvalue
+from jug_async.api.barrier import barrier as barrier
+from jug_async.api.barrier import bvalue as bvalue
+from jug_async.api.task import Task as Task
+from jug_async.api.task import TaskGenerator as TaskGenerator
+from jug_async.api.task import Tasklet as Tasklet
+from jug_async.api.task import iteratetask as iteratetask
+from jug_async.api.task import return_tuple as return_tuple
+from jug_async.api.task import value as value
+
 from .jugfile import init as init
 from .running import is_jug_running as is_jug_running
-from .task import Task as Task
-from .task import TaskGenerator as TaskGenerator
-from .task import Tasklet as Tasklet
-from .task import iteratetask as iteratetask
-from .task import return_tuple as return_tuple
-from .task import value as value
 
 __version__ = "0.1.0"

@@ -15,18 +15,19 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from jug_async.view import status
+
 from . import graph as graph_mod
 from . import jugfile as jugfile_mod
-from . import status
 from .errors import JugAsyncError
 from .running import mark_running, usable_cores
 from .selection import name_matcher
 from .store.open import open_store
 
 if TYPE_CHECKING:  # run's machinery (rich, the pool, the scheduler) loads only for `run`
-    from . import pool
-    from .progress import ProgressDisplay
-    from .scheduler import RunResult, Scheduler
+    from jug_async.run import pool
+    from jug_async.run.scheduler import RunResult, Scheduler
+    from jug_async.view.progress import ProgressDisplay
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -147,9 +148,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_once(args: argparse.Namespace) -> tuple[RunResult, jugfile_mod.LoadedJugfile]:
     """Load the jugfile (up to its first unmet barrier) and run what it declares."""
-    from . import pool
-    from .progress import ProgressDisplay
-    from .scheduler import Scheduler
+    from jug_async.run import pool
+    from jug_async.run.scheduler import Scheduler
+    from jug_async.view.progress import ProgressDisplay
 
     spec, store, loaded, graph = _load(args)
     functions = pool.FunctionTable(graph, loaded.module)

@@ -13,8 +13,9 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from jug_async.api.task import Task
+
 from .running import usable_cores
-from .task import Task
 
 PARALLEL_HASHING_FROM = 20_000  # tasks; below, a fork costs more than it saves
 _HEX_LEN = 40

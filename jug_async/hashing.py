@@ -104,7 +104,7 @@ def _hash_array(m: Any, a: Any) -> None:
 
 def contains_task(obj: Any) -> bool:
     """Whether ``obj`` holds a Task or Tasklet anywhere jug would look for one."""
-    from .task import Task, Tasklet
+    from jug_async.api.task import Task, Tasklet
 
     queue = [obj]
     while queue:

@@ -16,12 +16,14 @@ import types
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import compat, registry
-from .barrier import BarrierReached
+from jug_async import compat
+from jug_async.api import registry
+from jug_async.api.barrier import BarrierReached
+from jug_async.api.registry import LoadContext
+from jug_async.api.task import Task
+
 from .errors import JugAsyncError, JugfileError
-from .registry import LoadContext
 from .store.base import Store
-from .task import Task
 
 
 @dataclass

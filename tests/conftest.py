@@ -195,7 +195,8 @@ report(out, jug.task.alltasks, space, jug.task.Task, jugdir != "-")
 
 _JUG_ASYNC_PROBE = r"""
 import os, sys
-from jug_async import Task, jugfile, registry, value
+from jug_async import Task, jugfile, value
+from jug_async.api import registry
 from jug_async.graph import build
 from jug_async.store.open import open_store
 

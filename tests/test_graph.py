@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from jug_async import graph as graph_mod
-from jug_async.task import Task
+from jug_async.api.task import Task
 
 
 def add(a: int, b: int = 0) -> int:

@@ -18,7 +18,9 @@ import pytest
 
 from jug_async import graph as graph_mod
 from jug_async import jugfile as jugfile_mod
-from jug_async.monitor import (
+from jug_async.store.base import LockInfo, lock_text
+from jug_async.store.file import FileStore
+from jug_async.view.monitor import (
     Backoff,
     HostBook,
     Monitor,
@@ -26,9 +28,7 @@ from jug_async.monitor import (
     lock_started,
     split_failure_record,
 )
-from jug_async.rates import RateMeter, format_seconds
-from jug_async.store.base import LockInfo, lock_text
-from jug_async.store.file import FileStore
+from jug_async.view.rates import RateMeter, format_seconds
 
 JUGFILES = Path(__file__).parent / "jugfiles"
 BIN = Path(sys.executable).parent

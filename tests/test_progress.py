@@ -18,8 +18,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from jug_async import events as ev
-from jug_async.progress import LOG_EVERY, MAX_NAMES, ProgressDisplay
+from jug_async.run import events as ev
+from jug_async.view.progress import LOG_EVERY, MAX_NAMES, ProgressDisplay
 
 JUGFILES = Path(__file__).parent / "jugfiles"
 JUG_ASYNC = str(Path(sys.executable).parent / "jug-async")
@@ -171,8 +171,8 @@ def test_plain_mode_writes_aligned_text_without_loading_rich():
     a short run's time to import) is never loaded."""
     code = r'''
 import io, sys
-from jug_async import events as ev
-from jug_async.progress import ProgressDisplay
+from jug_async.run import events as ev
+from jug_async.view.progress import ProgressDisplay
 out = io.StringIO()
 d = ProgressDisplay(stream=out)
 d(ev.RunStarted("demo.py", "/d", 2, 3, 1, {"demo.a": 2, "demo.long_name_b": 1}, {"demo.a": 1}))

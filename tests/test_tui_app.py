@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from jug_async import events as ev
 from jug_async import graph as graph_mod
 from jug_async import jugfile as jugfile_mod
-from jug_async import pool
-from jug_async.monitor import STATES
-from jug_async.scheduler import Scheduler
+from jug_async.run import events as ev
+from jug_async.run import pool
+from jug_async.run.scheduler import Scheduler
 from jug_async.store.memory import MemoryStore
 from jug_async.store.open import open_store
 from jug_async.tui.app import JugApp, make_monitor_app, make_run_app
@@ -27,6 +26,7 @@ from jug_async.tui.widgets import (
     NameTable,
     TasksScreen,
 )
+from jug_async.view.monitor import STATES
 
 JUGFILES = Path(__file__).parent / "jugfiles"
 SIZE = (140, 42)

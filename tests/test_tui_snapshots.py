@@ -14,14 +14,14 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from jug_async import events as ev
 from jug_async import graph as graph_mod
 from jug_async import jugfile as jugfile_mod
-from jug_async.monitor import Snapshot
+from jug_async.run import events as ev
 from jug_async.store.base import LockInfo
 from jug_async.store.memory import MemoryStore
 from jug_async.tui.app import JugApp, make_fixed_app
 from jug_async.tui.tracker import EventTracker
+from jug_async.view.monitor import Snapshot
 
 JUGFILES = Path(__file__).parent / "jugfiles"
 T0 = 1_700_000_000.0

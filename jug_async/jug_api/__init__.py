@@ -4,9 +4,10 @@ Only jug's jugfile-facing API lives here; each submodule mirrors the jug module
 of the same name, so ``from jug.task import value`` works unchanged.
 """
 
-from ..barrier import barrier, bvalue
+from jug_async.api.barrier import barrier, bvalue
+from jug_async.api.task import Task, TaskGenerator, Tasklet, iteratetask, return_tuple, value
+
 from ..running import is_jug_running
-from ..task import Task, TaskGenerator, Tasklet, iteratetask, return_tuple, value
 
 __all__ = [
     "Task",

@@ -1,7 +1,7 @@
 """``jug.task`` for jugfiles; ``_getitem``/``_get_check`` must be reachable here
 because jug's hashes and pickles name them ``jug.task.*``."""
 
-from ..task import (
+from jug_async.api.task import (
     Task,
     TaskGenerator,
     Tasklet,

@@ -9,6 +9,6 @@ Layout:
     terminal.py   hands the terminal to the app; workers' output to a log file
     widgets/      one widget or screen per module
 
-The snapshot model and the store poller live in ``jug_async.monitor`` and
+The snapshot model and the store poller live in ``jug_async.view.monitor`` and
 import no Textual.
 """

@@ -20,12 +20,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Input
 
-from .. import pool
+from jug_async.run import pool
+from jug_async.run.events import Event
+from jug_async.run.scheduler import RunResult, Scheduler
+from jug_async.view.monitor import Snapshot, StorePoller, TaskRow
+
 from ..errors import JugAsyncError
-from ..events import Event
 from ..graph import TaskGraph
-from ..monitor import Snapshot, StorePoller, TaskRow
-from ..scheduler import RunResult, Scheduler
 from ..store.base import Store
 from .messages import PollFailed, RunChanged, RunEnded, SnapshotPolled
 from .sources import FixedSource, LiveRun, Source, StoreWatch

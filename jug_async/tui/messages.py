@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from ..monitor import Snapshot
-from ..scheduler import RunResult
+from jug_async.run.scheduler import RunResult
+from jug_async.view.monitor import Snapshot
 
 
 @dataclass

@@ -16,9 +16,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .. import events as ev
-from ..monitor import Backoff, Monitor, Snapshot, StorePoller, TaskRow, read_locks
-from ..scheduler import RunResult, Scheduler
+from jug_async.run import events as ev
+from jug_async.run.scheduler import RunResult, Scheduler
+from jug_async.view.monitor import Backoff, Monitor, Snapshot, StorePoller, TaskRow, read_locks
+
 from .messages import PollFailed, RunChanged, RunEnded, SnapshotPolled
 from .tracker import EventTracker
 

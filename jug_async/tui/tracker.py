@@ -18,9 +18,8 @@ import socket
 import time
 from collections.abc import Callable
 
-from .. import events as ev
-from ..graph import TaskGraph
-from ..monitor import (
+from jug_async.run import events as ev
+from jug_async.view.monitor import (
     MAX_FAILURES,
     MAX_RUNNING,
     STATES,
@@ -32,7 +31,9 @@ from ..monitor import (
     TaskRow,
     lock_started,
 )
-from ..rates import RateMeter
+from jug_async.view.rates import RateMeter
+
+from ..graph import TaskGraph
 from ..store.base import LockInfo
 
 WAITING, READY, RUNNING, DONE, FAILED = range(5)

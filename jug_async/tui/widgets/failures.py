@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from ...monitor import FailedTask, Snapshot
+from jug_async.view.monitor import FailedTask, Snapshot
 
 
 class FailuresPanel(Horizontal):

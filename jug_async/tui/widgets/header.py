@@ -8,8 +8,9 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
-from ...monitor import Snapshot
-from ...rates import format_seconds
+from jug_async.view.monitor import Snapshot
+from jug_async.view.rates import format_seconds
+
 from .bar import StackedBar
 
 STATUS_STYLE = {

@@ -10,7 +10,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...monitor import STATES, NameCounts
+from jug_async.view.monitor import STATES, NameCounts
+
 from .bar import bar_text
 
 BAR_WIDTH = 20

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from ...monitor import Snapshot
-from ...rates import format_seconds
+from jug_async.view.monitor import Snapshot
+from jug_async.view.rates import format_seconds
 
 MAX_ROWS = 100
 

@@ -9,8 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from ...monitor import TaskRow
-from ...rates import format_seconds
+from jug_async.view.monitor import TaskRow
+from jug_async.view.rates import format_seconds
 
 MAX_ROWS = 2000
 ORDER = {"running": 0, "failed": 1, "ready": 2, "waiting": 3, "done": 4}

@@ -41,11 +41,20 @@ from itertools import compress
 
 import cloudpickle
 
-from . import events as ev
-from .graph import TaskGraph
-from .hashing import PLAIN_TYPES
-from .store.base import LockInfo, Store
-from .worker import ALREADY, DONE, FAILED, LOCKED, SKIPPED, Outcome, TaskSpec, run_batch
+from jug_async.graph import TaskGraph
+from jug_async.hashing import PLAIN_TYPES
+from jug_async.run import events as ev
+from jug_async.run.worker import (
+    ALREADY,
+    DONE,
+    FAILED,
+    LOCKED,
+    SKIPPED,
+    Outcome,
+    TaskSpec,
+    run_batch,
+)
+from jug_async.store.base import LockInfo, Store
 
 WAITING, READY, RUNNING, ELSEWHERE, DONE_STATE, FAILED_STATE, BLOCKED, UNSELECTED = range(8)
 
@@ -545,7 +554,7 @@ class Scheduler:
         if self.result.interrupted is None and not self.inflight:
             self.executor.shutdown(wait=True)
             return
-        from .pool import terminate
+        from jug_async.run.pool import terminate
 
         pids = terminate(self.executor)
         # Every lock the stopped workers held: those of the running tasks and any

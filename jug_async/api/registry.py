@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .store.base import Store
-    from .task import Task
+    from jug_async.api.task import Task
+    from jug_async.store.base import Store
 
 
 @dataclass

@@ -21,8 +21,8 @@ from typing import Any, TypeVar
 
 import cloudpickle
 
-from . import worker
-from .graph import TaskGraph
+from jug_async.graph import TaskGraph
+from jug_async.run import worker
 
 T = TypeVar("T")
 
@@ -103,7 +103,7 @@ class PoolFactory:
 
 def _forkserver() -> Any:
     ctx = multiprocessing.get_context("forkserver")
-    preload = ["jug_async.worker"]
+    preload = ["jug_async.run.worker"]
     with contextlib.suppress(ImportError):
         import numpy  # noqa: F401
 

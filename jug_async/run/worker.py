@@ -30,11 +30,12 @@ from typing import Any, NamedTuple
 
 import cloudpickle
 
-from . import compat, registry
-from .running import mark_running
-from .store.base import Store
-from .store.open import open_store
-from .task import value
+from jug_async import compat
+from jug_async.api import registry
+from jug_async.api.task import value
+from jug_async.running import mark_running
+from jug_async.store.base import Store
+from jug_async.store.open import open_store
 
 DONE = "done"  # ran here and saved
 FAILED = "failed"  # the function raised (or its result could not be saved)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .graph import TaskGraph
-from .store.base import Store
+from jug_async.graph import TaskGraph
+from jug_async.store.base import Store
 
 COLUMNS = ("Failed", "Waiting", "Ready", "Complete", "Active")
 

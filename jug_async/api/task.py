@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from . import registry
-from .errors import StoreError, TaskDeclarationError
-from .hashing import PLAIN_TYPES, hash_one, hash_update, new_hash, task_hash
+from jug_async.api import registry
+from jug_async.errors import StoreError, TaskDeclarationError
+from jug_async.hashing import PLAIN_TYPES, hash_one, hash_update, new_hash, task_hash
 
 _NO_RESULT = object()
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import registry
-from .task import Task, Tasklet, value
+from jug_async.api import registry
+from jug_async.api.task import Task, Tasklet, value
 
 
 class BarrierReached(Exception):

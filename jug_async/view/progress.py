@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from . import events as ev
-from .rates import RateMeter, format_seconds
+from jug_async.run import events as ev
+from jug_async.view.rates import RateMeter, format_seconds
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from . import status
-from .graph import TaskGraph
-from .rates import RateMeter
-from .store.base import LockInfo, Store
+from jug_async.graph import TaskGraph
+from jug_async.store.base import LockInfo, Store
+from jug_async.view import status
+from jug_async.view.rates import RateMeter
 
 STATES = ("waiting", "ready", "running", "done", "failed")
 _FROM_STATUS = {"Waiting": "waiting", "Ready": "ready", "Active": "running",
