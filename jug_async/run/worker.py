@@ -34,14 +34,16 @@ from jug_async import compat
 from jug_async.api import registry
 from jug_async.api.task import value
 from jug_async.running import mark_running
+from jug_async.states import TaskState
 from jug_async.store.base import Store
 from jug_async.store.open import open_store
 
-DONE = "done"  # ran here and saved
-FAILED = "failed"  # the function raised (or its result could not be saved)
-LOCKED = "locked"  # someone else holds the lock: not run
-ALREADY = "already"  # saved by someone else between listing and locking
-SKIPPED = "skipped"  # its input, earlier in the batch, was not computed here: not run
+# An Outcome's status is a TaskState (the worker's names for them kept as aliases).
+DONE = TaskState.DONE  # ran here and saved
+FAILED = TaskState.FAILED  # the function raised (or its result could not be saved)
+LOCKED = TaskState.ELSEWHERE  # someone else holds the lock: not run
+ALREADY = TaskState.DONE_ELSEWHERE  # saved by someone else between listing and locking
+SKIPPED = TaskState.SKIPPED  # its input, earlier in the batch, was not saved here: not run
 CACHE_ITEM_MAX = 1 << 20  # larger results are re-read, not kept between batches
 
 
@@ -58,7 +60,7 @@ class TaskSpec(NamedTuple):
 
 class Outcome(NamedTuple):
     hash: str
-    status: str
+    status: TaskState
     seconds: float = 0.0  # in the task's function
     nbytes: int = 0
     pid: int = 0

@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable
 
 from jug_async.run import events as ev
+from jug_async.states import MONITOR_STATES, TaskState
 from jug_async.view.monitor import (
     MAX_FAILURES,
     MAX_RUNNING,
-    STATES,
     FailedTask,
     HostBook,
     NameCounts,
@@ -36,7 +36,8 @@ from jug_async.view.rates import RateMeter
 from ..graph import TaskGraph
 from ..store.base import LockInfo
 
-WAITING, READY, RUNNING, DONE, FAILED = range(5)
+WAITING, READY, RUNNING, DONE, FAILED = MONITOR_STATES
+_SLOT = {s: k for k, s in enumerate(MONITOR_STATES)}  # a state's column in ``counts``
 
 
 class EventTracker:
@@ -55,13 +56,13 @@ class EventTracker:
         self.host = socket.gethostname() if host is None else host
         self.clock = clock
         n = len(graph)
-        self.state = [WAITING] * n
+        self.state: list[TaskState] = [WAITING] * n
         self.missing = [len(d) for d in graph.deps]
         self.counts: dict[str, list[int]] = {}
         for name in graph.name_order():
             self.counts[name] = [0] * 5
         for name in graph.names:
-            self.counts.setdefault(name, [0] * 5)[WAITING] += 1
+            self.counts.setdefault(name, [0] * 5)[_SLOT[WAITING]] += 1
         self.running: dict[int, RunningTask] = {}
         self.seconds: dict[int, tuple[int, float]] = {}  # node -> (pid, run time)
         self.failures: list[FailedTask] = []
@@ -77,13 +78,13 @@ class EventTracker:
 
     # ---- transitions -------------------------------------------------------
 
-    def _set(self, i: int, new: int) -> None:
+    def _set(self, i: int, new: TaskState) -> None:
         old = self.state[i]
-        if old == new:
+        if old is new:
             return
         c = self.counts[self.graph.names[i]]
-        c[old] -= 1
-        c[new] += 1
+        c[_SLOT[old]] -= 1
+        c[_SLOT[new]] += 1
         self.state[i] = new
         self.done += (new == DONE) - (old == DONE)
         if old == RUNNING:
@@ -176,7 +177,7 @@ class EventTracker:
                 secs = now - r.since if r.since is not None else None
             elif i in self.seconds:
                 host, (pid, secs) = self.host, self.seconds[i]
-            rows.append(TaskRow(g.hashes[i], STATES[st], host, pid, secs))
+            rows.append(TaskRow(g.hashes[i], st, host, pid, secs))
         return rows
 
 

@@ -24,13 +24,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from jug_async.graph import TaskGraph
+from jug_async.states import MONITOR_STATES
 from jug_async.store.base import LockInfo, Store
 from jug_async.view import status
 from jug_async.view.rates import RateMeter
 
-STATES = ("waiting", "ready", "running", "done", "failed")
-_FROM_STATUS = {"Waiting": "waiting", "Ready": "ready", "Active": "running",
-                "Complete": "done", "Failed": "failed"}
+STATES = MONITOR_STATES  # TaskStates, each equal to its lowercase name
 MAX_RUNNING = 500  # rows kept in a snapshot's running list
 MAX_FAILURES = 500  # failures kept (and tracebacks read) per snapshot
 MAX_HOSTS = 200
@@ -82,7 +81,7 @@ class TaskRow:
     """One task, for the per-name drill-down."""
 
     hash: str
-    state: str  # one of STATES
+    state: str  # one of STATES (a TaskState, which is a str)
     host: str
     pid: int | None
     seconds: float | None  # run time when done, elapsed when running
@@ -221,8 +220,7 @@ class StorePoller:
         saved = store.listing()
         locks = {info.hash: info for info in read_locks(store)}
         failed = set(store.list_failures()) | {h for h, i in locks.items() if i.failed}
-        states = [_FROM_STATUS[s] for s in
-                  status.node_states(g, status.StoreSnapshot(saved, set(locks), failed))]
+        states = status.node_states(g, status.StoreSnapshot(saved, set(locks), failed))
         now = self.clock()
         self._states, self._locks = states, locks
         self.hostbook.saw_locks(list(locks.values()), now)

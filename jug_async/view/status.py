@@ -12,9 +12,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from jug_async.graph import TaskGraph
+from jug_async.states import JUG_COLUMN, JUG_COLUMNS, TaskState
 from jug_async.store.base import Store
 
-COLUMNS = ("Failed", "Waiting", "Ready", "Complete", "Active")
+COLUMNS = JUG_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -36,28 +37,32 @@ class StoreSnapshot:
         return cls(store.listing(), locked, failed)
 
 
-def node_states(graph: TaskGraph, snap: StoreSnapshot) -> list[str]:
-    """The column name for each node of the graph."""
+def node_states(graph: TaskGraph, snap: StoreSnapshot) -> list[TaskState]:
+    """The state of each node of the graph (DONE, WAITING, FAILED, RUNNING for
+    locked, READY; ``JUG_COLUMN`` names jug's column for each)."""
     saved = snap.saved
     done = [h in saved for h in graph.hashes]
+    complete = TaskState.DONE
     if all(done):  # the common case worth a fast path: a finished run
-        return ["Complete"] * len(done)
+        return [complete] * len(done)
+    waiting, failed_, active, ready = (TaskState.WAITING, TaskState.FAILED, TaskState.RUNNING,
+                                       TaskState.READY)
     deps, failed, locked = graph.deps, snap.failed, snap.locked
-    return ["Complete" if done[i]
-            else "Waiting" if not all(done[d] for d in deps[i])
-            else "Failed" if h in failed
-            else "Active" if h in locked
-            else "Ready"
+    return [complete if done[i]
+            else waiting if not all(done[d] for d in deps[i])
+            else failed_ if h in failed
+            else active if h in locked
+            else ready
             for i, h in enumerate(graph.hashes)]
 
 
-def counts_by_name(graph: TaskGraph, states: list[str]) -> dict[str, dict[str, int]]:
-    """``{task name: {column: count}}`` over all declarations, names sorted."""
+def counts_by_name(graph: TaskGraph, states: list[TaskState]) -> dict[str, dict[str, int]]:
+    """``{task name: {jug column: count}}`` over all declarations, names sorted."""
     names = graph.names
     counted = Counter((names[i], states[i]) for i in graph.declared)
     table: dict[str, dict[str, int]] = {}
     for (name, state), n in counted.items():
-        table.setdefault(name, dict.fromkeys(COLUMNS, 0))[state] = n
+        table.setdefault(name, dict.fromkeys(COLUMNS, 0))[JUG_COLUMN[state]] += n
     return dict(sorted(table.items()))
 
 
