@@ -19,7 +19,13 @@ from jug_async.api.task import iteratetask as iteratetask
 from jug_async.api.task import return_tuple as return_tuple
 from jug_async.api.task import value as value
 
-from .jugfile import init as init
 from .running import is_jug_running as is_jug_running
 
 __version__ = "0.1.0"
+
+
+def init(jugfile: str = "jugfile.py", jugdir: str | None = None, argv: tuple[str, ...] = ()):
+    """Load a jugfile to use its results from a script (see ``jug_async.session.init``)."""
+    from .session import init as _init  # the store and graph load only when asked for
+
+    return _init(jugfile, jugdir, argv)

@@ -32,6 +32,7 @@ class LoadedJugfile:
     module: types.ModuleType
     tasks: list[Task]
     store: Store | None
+    context: LoadContext  # what the load declared and registered (tasks, hooks, limits)
     stopped_at_barrier: bool = False  # a barrier stopped the load: more tasks follow
 
 
@@ -84,23 +85,8 @@ def load(
             raise
         except BaseException as e:
             raise JugfileError(_describe_load_error(e, str(path.resolve()), jugfile)) from e
-    return LoadedJugfile(path=path, module=module, tasks=ctx.tasks, store=store,
+    return LoadedJugfile(path=path, module=module, tasks=ctx.tasks, store=store, context=ctx,
                          stopped_at_barrier=stopped)
-
-
-def init(jugfile: str | os.PathLike[str], jugdir: str | None = None,
-         argv: list[str] = ()) -> LoadedJugfile:
-    """Load a jugfile to use its results from a script or notebook (jug's ``init``).
-
-    Unlike ``load``, the store stays current for the rest of the process, so
-    ``task.result`` and ``value(task)`` work after the call returns.
-    """
-    from .store.open import open_store
-
-    store = open_store(jugdir or default_jugdir(jugfile))
-    loaded = load(jugfile, store, list(argv))
-    registry.set_process_context(LoadContext(store=store, collect=False))
-    return loaded
 
 
 def _describe_load_error(exc: BaseException, abspath: str, shown: str | os.PathLike[str]) -> str:

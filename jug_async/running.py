@@ -6,6 +6,8 @@ the scheduler process while it loads the jugfile and in every worker process.
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _ENV = "JUG_ASYNC_RUNNING"
 
@@ -16,6 +18,21 @@ def is_jug_running() -> bool:
 
 def mark_running() -> None:
     os.environ[_ENV] = "1"
+
+
+@contextmanager
+def running_marked() -> Iterator[None]:
+    """``is_jug_running()`` is True inside the block (jug makes it True under every
+    subcommand: a jugfile may declare its tasks only then)."""
+    before = os.environ.get(_ENV)
+    mark_running()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(_ENV, None)
+        else:
+            os.environ[_ENV] = before
 
 
 def usable_cores() -> int:

@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from jug_async import graph as graph_mod
-from jug_async import jugfile as jugfile_mod
+from jug_async.session import Session
 from jug_async.store.base import LockInfo, lock_text
 from jug_async.store.file import FileStore
 from jug_async.view.monitor import (
@@ -49,10 +48,11 @@ def setup_jugfile(tmp_path: Path, name: str) -> tuple[StorePoller, FileStore, Pa
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        loaded = jugfile_mod.load(name, store)
+        with Session(name, store=store) as session:
+            graph = session.graph
     finally:
         os.chdir(cwd)
-    return StorePoller(graph_mod.build(loaded.tasks), store, jugfile=name), store, jugdir
+    return StorePoller(graph, store, jugfile=name), store, jugdir
 
 
 def counts(snap) -> dict[str, tuple[int, ...]]:

@@ -15,8 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from jug_async import graph as graph_mod
-from jug_async import jugfile as jugfile_mod
 from jug_async.run import events as ev
+from jug_async.session import Session
 from jug_async.store.base import LockInfo
 from jug_async.store.memory import MemoryStore
 from jug_async.tui.app import JugApp, make_fixed_app
@@ -43,8 +43,8 @@ class Clock:
 
 
 def tracker_for(jugfile: str) -> tuple[EventTracker, Clock, graph_mod.TaskGraph]:
-    loaded = jugfile_mod.load(JUGFILES / jugfile, MemoryStore())
-    graph = graph_mod.build(loaded.tasks)
+    with Session(JUGFILES / jugfile, store=MemoryStore()) as session:
+        graph = session.graph
     clock = Clock()
     tracker = EventTracker(graph, host="node7", clock=clock)
     names: dict[str, int] = {}

@@ -1,0 +1,17 @@
+"""One module per subcommand. Each defines:
+
+``NAME``        the subcommand as typed (``run``, ``status``, ...)
+``HELP``        one line for ``jug-async --help``
+``DESCRIPTION`` the paragraph heading ``jug-async NAME --help``
+``configure(parser)``  adds its arguments to its ``argparse`` sub-parser
+``main(args) -> int``  does the work and returns the exit status
+
+To add a subcommand, write its module here and list it in ``COMMANDS``;
+``cli.py`` builds the parser from this list and dispatches.
+"""
+
+from __future__ import annotations
+
+from jug_async.commands import monitor, run, status
+
+COMMANDS = (run, status, monitor)
