@@ -35,20 +35,17 @@ Async variants
 
 from __future__ import annotations
 
-import functools
-import os
 import re
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from jug_async.errors import StoreError
+from jug_async.records import LockRecord, lock_text
+
+__all__ = ["LockInfo", "Store", "check_hash", "is_hash", "lock_text"]
 
 _HASH = re.compile(r"[0-9a-f]{40}")
-_LOCK_PID_HOST = re.compile(r"PID (\d+) on HOSTNAME (.*)")
-_LOCK_CREATED = re.compile(r"Lock created on (.*)")
 
 
 def check_hash(h: str) -> str:
@@ -64,31 +61,15 @@ def is_hash(name: str) -> bool:
     return _HASH.fullmatch(name) is not None
 
 
-def lock_text(pid: int | None = None, host: str | None = None) -> str:
-    """The two lines jug 2.7 writes into a lock file, for this process by default.
-
-    The same text in every store lets ``jug status`` style tools show who holds a
-    lock, and lets ``break_lock`` recognise the lock it inspected.
-    """
-    pid = os.getpid() if pid is None else pid
-    host = _hostname() if host is None else host
-    created = datetime.now().strftime("%Y-%m-%d (%Hh%M.%S)")
-    return f"PID {pid} on HOSTNAME {host}\nLock created on {created}\n"
-
-
-@functools.lru_cache(maxsize=1)
-def _hostname() -> str:
-    """The host's name, asked once per process (a syscall per lock otherwise)."""
-    return socket.gethostname()
-
-
 @dataclass(frozen=True)
 class LockInfo:
     """A snapshot of one lock, as read at one moment.
 
     ``pid``, ``host`` and ``created`` are None when the content is not jug's format
-    (for example a lock read between its creation and its first write).
-    ``failed`` is jug's ``--keep-failed`` marker: the lock's mtime set to 1.
+    (for example a lock read between its creation and its first write, or a lock
+    path that cannot be read at all). ``failed`` is jug's ``--keep-failed`` marker.
+    ``record`` is everything the lock's text says (lease fields included) when the
+    snapshot was parsed from it.
     """
 
     hash: str
@@ -97,17 +78,13 @@ class LockInfo:
     created: str | None
     mtime: float
     failed: bool
+    record: LockRecord | None = None
 
     @classmethod
-    def parse(cls, h: str, text: str, mtime: float) -> LockInfo:
+    def parse(cls, h: str, text: str | bytes, mtime: float) -> LockInfo:
         """Build the snapshot from a lock file's text and its ``st_mtime``."""
-        lines = text.split("\n")
-        pid = host = created = None
-        if m := _LOCK_PID_HOST.fullmatch(lines[0]):
-            pid, host = int(m.group(1)), m.group(2)
-        if len(lines) > 1 and (m := _LOCK_CREATED.fullmatch(lines[1])):
-            created = m.group(1)
-        return cls(h, pid, host, created, mtime, mtime == 1)
+        r = LockRecord.parse(text, mtime)
+        return cls(h, r.pid, r.host, r.created, mtime, r.failed, r)
 
 
 @runtime_checkable

@@ -33,7 +33,8 @@ from contextlib import contextmanager, suppress
 from typing import Any, BinaryIO
 
 from jug_async.errors import StoreError
-from jug_async.store.base import LockInfo, check_hash, is_hash, lock_text
+from jug_async.records import FAILED_MTIME, lock_text
+from jug_async.store.base import LockInfo, check_hash, is_hash
 from jug_async.store.encoding import (
     decode_from,
     encode_to,
@@ -566,7 +567,7 @@ class FileStore:
         # Its own inode first: the lock may be a hard link shared by a batch.
         tmp, _ = self._write_temp(text, sync=False)
         os.rename(tmp, path)
-        os.utime(path, (1, 1))
+        os.utime(path, (FAILED_MTIME, FAILED_MTIME))
 
     def list_locks(self) -> set[str]:
         try:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
-from jug_async.store.base import LockInfo, check_hash, lock_text
+from jug_async.records import FAILED_MTIME, lock_text
+from jug_async.store.base import LockInfo, check_hash
 from jug_async.store.encoding import decode, encode
 
 
@@ -85,8 +85,8 @@ class MemoryStore:
 
     def mark_failed(self, h: str) -> None:
         with self._mutex:
-            if (info := self._locks.get(check_hash(h))) is not None:
-                self._locks[h] = replace(info, mtime=1.0, failed=True)
+            if (info := self._locks.get(check_hash(h))) is not None and info.record:
+                self._locks[h] = LockInfo.parse(h, info.record.format(), FAILED_MTIME)
 
     def list_locks(self) -> set[str]:
         with self._mutex:

@@ -21,9 +21,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from jug_async.graph import TaskGraph
+from jug_async.records import parse_lock_date
+from jug_async.records import split_failure as split_failure_record
 from jug_async.states import MONITOR_STATES
 from jug_async.store.base import LockInfo, Store
 from jug_async.view import status
@@ -131,25 +132,14 @@ class Snapshot:
 
 def lock_started(info: LockInfo) -> float | None:
     """When the lock was taken: its ``Lock created on`` line, else its mtime."""
-    if info.created:
-        try:
-            return datetime.strptime(info.created, "%Y-%m-%d (%Hh%M.%S)").timestamp()
-        except ValueError:
-            pass
+    if info.created and (started := parse_lock_date(info.created)) is not None:
+        return started
     return None if info.failed else info.mtime
 
 
 def read_locks(store: Store) -> list[LockInfo]:
     """Every lock of the store with its content (blocking: one read per lock)."""
     return [info for h in store.list_locks() if (info := store.lock_info(h)) is not None]
-
-
-def split_failure_record(name: str, text: str) -> tuple[str, str]:
-    """A failure record is ``name\\ntraceback``: return (one-line error, traceback)."""
-    first, _, rest = text.partition("\n")
-    tb = rest if first == name else text
-    lines = [ln for ln in tb.strip().splitlines() if ln.strip()]
-    return (lines[-1].strip() if lines else "failed"), tb
 
 
 class Backoff:
