@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from jug_async import __version__
 from jug_async.commands import COMMANDS
 from jug_async.commands.common import EXIT_SIGNAL, EXIT_USAGE
 from jug_async.errors import JugAsyncError
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a jug jugfile on every core with one scheduler per host. "
         "Uses jug 2.7's store and locks: jug and jug-async workers can share a jugdir.",
     )
+    parser.add_argument("--version", action="version", version=__version__)  # bare, as jug
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         p = sub.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION)
