@@ -16,6 +16,8 @@ import pickle
 from collections.abc import Iterable
 from typing import Any
 
+from jug_async.errors import TaskDeclarationError
+
 PICKLE_PROTOCOL = 4
 
 _dumps = pickle.dumps
@@ -79,8 +81,6 @@ def _feed(m: Any, update: Any, e: Any) -> None:
         _hash_array(m, e)
     else:
         if isinstance(e, (list, tuple)) and contains_task(e):
-            from .errors import TaskDeclarationError
-
             raise TaskDeclarationError(
                 f"Tasks inside a {t.__name__} (a subclass of list/tuple) cannot be "
                 "hashed as jug does; use a plain list, tuple or dict"
@@ -102,14 +102,23 @@ def _hash_array(m: Any, a: Any) -> None:
             m.update(a.copy().data)
 
 
+# The declaration layer tells this module which types are tasks (``register_task_types``),
+# so hashing never imports api.task: imports point down only.
+_TASK_TYPES: tuple[type, ...] = ()
+
+
+def register_task_types(*types: type) -> None:
+    """Called once by ``jug_async.api.task``: the types ``contains_task`` looks for."""
+    global _TASK_TYPES
+    _TASK_TYPES = tuple(dict.fromkeys((*_TASK_TYPES, *types)))
+
+
 def contains_task(obj: Any) -> bool:
     """Whether ``obj`` holds a Task or Tasklet anywhere jug would look for one."""
-    from jug_async.api.task import Task, Tasklet
-
     queue = [obj]
     while queue:
         e = queue.pop()
-        if isinstance(e, (Task, Tasklet)):
+        if isinstance(e, _TASK_TYPES):
             return True
         if hasattr(e, "__jug_dependencies__"):
             queue.extend(e.__jug_dependencies__())

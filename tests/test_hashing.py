@@ -174,3 +174,17 @@ def test_datetime64_array_is_refused_as_jug_refuses_it() -> None:
     dates = np.array(["2024-01-01", "2024-02-29"], dtype="datetime64[D]")
     with pytest.raises(ValueError):
         Task(_double, dates).hash()
+
+
+def test_hashing_imports_no_declaration_module() -> None:
+    """hashing is below api/ (imports point down only): no import in it, even inside
+    a function, may reach api.task or api.registry, which import hashing."""
+    import ast
+
+    import jug_async.hashing
+
+    tree = ast.parse(Path(jug_async.hashing.__file__).read_text())
+    imported = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert imported, "the walk found no import at all"
+    assert not [m for m in imported if "api" in m.split(".")], imported

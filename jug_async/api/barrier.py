@@ -11,11 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from jug_async.api import registry
-from jug_async.api.task import Task, Tasklet, value
+from jug_async.api.task import Task
 
 
-class BarrierReached(Exception):
-    """Raised inside a jugfile to stop its loading at a barrier; caught by the loader."""
+class BarrierError(Exception):
+    """Raised inside a jugfile to stop its loading at a barrier; caught by the
+    loader (jug's name for it; ``BarrierReached`` is the same class)."""
+
+
+BarrierReached = BarrierError
 
 
 def _saved(ctx: registry.LoadContext) -> set[str]:
@@ -24,10 +28,27 @@ def _saved(ctx: registry.LoadContext) -> set[str]:
     return ctx.saved
 
 
-def _is_saved(t: Any, saved: set[str]) -> bool:
-    while isinstance(t, Tasklet):
-        t = t.base
-    return not isinstance(t, Task) or t.key() in saved
+def _all_saved(obj: Any, saved: set[str]) -> bool:
+    """Whether every task ``value(obj)`` needs has a result: ``obj`` may be a
+    Task, a Tasklet, or any list/tuple/dict/object holding them (jug's rule)."""
+    queue: list[Any] = [[obj]]
+    while queue:
+        for e in queue.pop():
+            if getattr(e, "_jug_no_load", False):  # NoLoad: its value needs no result
+                continue
+            if isinstance(e, Task):
+                if not e.is_loaded() and e.key() not in saved:
+                    return False
+            elif hasattr(e, "__jug_dependencies__"):
+                queue.append(e.__jug_dependencies__())
+            elif hasattr(e, "can_load"):
+                if not e.can_load():
+                    return False
+            elif isinstance(e, (list, tuple)):
+                queue.append(e)
+            elif isinstance(e, dict):
+                queue.append(e.values())
+    return True
 
 
 def barrier() -> None:
@@ -36,14 +57,16 @@ def barrier() -> None:
     if ctx is None or not ctx.collect:
         return
     saved = _saved(ctx)
-    if not all(_is_saved(t, saved) for t in ctx.tasks):
-        raise BarrierReached
+    if not all(t.is_loaded() or t.key() in saved for t in ctx.tasks):
+        raise BarrierError
 
 
 def bvalue(t: Any) -> Any:
-    """The value of ``t`` if it is saved; otherwise stop loading here (a barrier
-    on that one task)."""
+    """The value of ``t`` (a task, or a list/tuple/dict of them) if every task in
+    it is saved; otherwise stop loading here (a barrier on those tasks only)."""
+    from jug_async.api.task import value
+
     ctx = registry.current()
-    if ctx is not None and ctx.collect and not _is_saved(t, _saved(ctx)):
-        raise BarrierReached
+    if ctx is not None and ctx.collect and not _all_saved(t, _saved(ctx)):
+        raise BarrierError
     return value(t)

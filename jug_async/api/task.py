@@ -18,7 +18,14 @@ from typing import Any
 
 from jug_async.api import registry
 from jug_async.errors import StoreError, TaskDeclarationError
-from jug_async.hashing import PLAIN_TYPES, hash_one, hash_update, new_hash, task_hash
+from jug_async.hashing import (
+    PLAIN_TYPES,
+    hash_one,
+    hash_update,
+    new_hash,
+    register_task_types,
+    task_hash,
+)
 
 _NO_RESULT = object()
 
@@ -59,6 +66,8 @@ def _task_name(f: Callable[..., Any]) -> str:
 
 
 class _Indexable:
+    """jug's ``TaskletMixin``: indexing gives a Tasklet; iterating is refused."""
+
     __slots__ = ()
 
     def __getitem__(self, index: Any) -> Tasklet:
@@ -146,18 +155,80 @@ class Task(_Indexable):
         kwargs = {k: value(v) for k, v in self.kwargs.items()}
         return self.f(*args, **kwargs)
 
-    def can_load(self) -> bool:
+    def can_load(self, store: Any = None) -> bool:
+        """Whether the result is in memory or saved (jug: saved in ``store``)."""
+        if store is None:
+            store = registry.current_store()
+            if self._result is not _NO_RESULT:
+                return True
+        return store is not None and store.exists(self.key())
+
+    def can_run(self) -> bool:
+        """Whether every dependency's result is in memory or saved."""
+        return all(d.is_loaded() or d.can_load() for d in self.dependencies())
+
+    def is_loaded(self) -> bool:
+        return self._result is not _NO_RESULT
+
+    def run(self, force: Any = None, save: bool = True, debug_mode: bool = False) -> Any:
+        """Execute now, in this process, and (by default) save the result, as jug's
+        ``Task.run``. The runner never calls this: workers save batches."""
+        if not self.can_run():
+            raise TaskDeclarationError(f"{self.name}: a dependency has no result yet")
+        before = self.key() if debug_mode else None
+        self._result = self.execute()
+        if save:
+            self._store_or_fail().dump(self.key(), self._result)
+        if debug_mode and task_hash(self.name, self.args, self.kwargs).decode() != before:
+            raise RuntimeError(f"jug error: Hash value of task (name: {self.name}) changed "
+                               "unexpectedly: the function changed one of its arguments")
+        return self._result
+
+    def load(self) -> None:
+        """Load the result from the store, even when already in memory."""
+        try:
+            self._result = self._store_or_fail().load(self.key())
+        except KeyError:
+            raise StoreError(f"{self.name}: no saved result (hash {self.key()})") from None
+
+    def invalidate(self) -> None:
+        """Remove the saved result (not the dependents': that is ``invalidate``'s job)."""
+        self._store_or_fail().remove(self.key())
+
+    def unload_recursive(self) -> None:
+        for t in [self, *recursive_dependencies(self)]:
+            t.unload()
+
+    # Locks, as jug's Task exposes them to scripts (the runner locks in workers).
+    def lock(self) -> bool:
+        return self._store_or_fail().try_lock(self.key())
+
+    def unlock(self) -> None:
+        self._store_or_fail().unlock(self.key())
+
+    def is_locked(self) -> bool:
+        return self._store_or_fail().lock_info(self.key()) is not None
+
+    def fail(self) -> None:
+        """Keep the lock, marked failed (jug ``--keep-failed``)."""
+        store = self._store_or_fail()
+        if store.lock_info(self.key()) is None:
+            raise StoreError(f"{self.name}: fail() needs the task's lock to be held")
+        store.mark_failed(self.key())
+
+    def is_failed(self) -> bool:
+        info = self._store_or_fail().lock_info(self.key())
+        return info is not None and info.failed
+
+    def _store_or_fail(self) -> Any:
         store = registry.current_store()
-        return self._result is not _NO_RESULT or (
-            store is not None and store.exists(self.key())
-        )
+        if store is None:
+            raise StoreError(f"{self.name}: no store (call jug.init or jug.set_jugdir first)")
+        return store
 
     def value(self) -> Any:
         if self._result is _NO_RESULT:
-            store = registry.current_store()
-            if store is None:
-                raise StoreError(f"{self.name}: no store to load the result from")
-            self._result = store.load(self.key())
+            self._result = self._store_or_fail().load(self.key())
         return self._result
 
     result = property(value, doc="The task's result, loaded from the store on first use.")
@@ -219,13 +290,21 @@ class Tasklet(_Indexable):
     __jug_dependencies__ = dependencies
 
     def value(self) -> Any:
+        return self.__jug_value__()
+
+    def __jug_value__(self) -> Any:
         return self.f(value(self.base))
 
-    __jug_value__ = value
     result = property(value)
 
     def can_load(self) -> bool:
         return self.base.can_load()
+
+    def unload(self) -> None:
+        self.base.unload()
+
+    def unload_recursive(self) -> None:
+        self.base.unload_recursive()
 
     def __jug_hash__(self) -> bytes:
         m = new_hash()
@@ -360,3 +439,81 @@ def _lambda_hash_key(f: Any) -> tuple[Any, ...]:
     defaults = tuple(_hashable_or_type(d) for d in f.__defaults__ or ())
     kwdefaults = {k: _hashable_or_type(v) for k, v in (f.__kwdefaults__ or {}).items()}
     return ("<lambda>", _code_key(f.__code__), tuple(closure), defaults, kwdefaults)
+
+
+register_task_types(Task, Tasklet)
+TaskletMixin = _Indexable
+
+
+def recursive_dependencies(t: Any, max_level: int | None = -1) -> Iterator[Task]:
+    """Every task ``t`` depends on, each once, down to ``max_level`` levels
+    (-1 or None: all), as jug's ``recursive_dependencies``."""
+    limit = float("inf") if max_level is None or max_level < 0 else max_level
+    if limit == 0:
+        return
+    levels_left: dict[int, float] = {}  # id -> most levels left when reached
+    stack = [(iter(t.dependencies()), limit)]
+    while stack:
+        deps, level = stack[-1]
+        dep = next(deps, None)
+        if dep is None:
+            stack.pop()
+            continue
+        prev = levels_left.get(id(dep))
+        if prev is not None and prev >= level:
+            continue
+        if prev is None:
+            yield dep
+        levels_left[id(dep)] = level
+        if level > 1:
+            stack.append((iter(dep.dependencies()), level - 1))
+
+
+def topological_sort(tasks: list[Any]) -> None:
+    """Sort ``tasks`` in place so that no task comes before one it depends on."""
+    order: list[Any] = []
+    unseen = set(tasks)
+
+    def visit(t: Any) -> None:
+        for dep in t.dependencies():
+            if dep in unseen:
+                unseen.remove(dep)
+                visit(dep)
+        order.append(t)
+
+    while unseen:
+        visit(unseen.pop())
+    tasks[:] = order
+
+
+def describe(t: Any) -> Any:
+    """A nested dict/list description of the computation behind ``t`` (jug's
+    ``describe``; jug-async's stores keep no per-task metadata, so no ``meta``)."""
+    if isinstance(t, Task):
+        d: dict[str, Any] = {"name": t.name}
+        if t.args:
+            d["args"] = [describe(a) for a in t.args]
+        if t.kwargs:
+            d["kwargs"] = {k: describe(v) for k, v in t.kwargs.items()}
+        return d
+    if isinstance(t, Tasklet):
+        return {"name": "tasklet", "operation": repr(t.f), "base": describe(t.base)}
+    if isinstance(t, list):
+        return [describe(e) for e in t]
+    if isinstance(t, dict):
+        return {k: describe(v) for k, v in t.items()}
+    if isinstance(t, tuple):
+        return tuple(describe(e) for e in t)
+    return t
+
+
+def CachedFunction(f: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call ``f(*args, **kwargs)`` now, at load time, unless its result is saved;
+    save it; return the value (jug's ``CachedFunction``). The task is declared, so
+    ``status`` counts it, as jug does."""
+    t = Task(f, *args, **kwargs)
+    if not t.can_load():
+        if not t.can_run():
+            raise TaskDeclarationError(f"jug.CachedFunction: unable to run task {t}")
+        t.run(save=registry.current_store() is not None)
+    return value(t)

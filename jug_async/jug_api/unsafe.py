@@ -1,0 +1,5 @@
+"""``jug.unsafe``."""
+
+from jug_async.api.utils import NoHash
+
+__all__ = ["NoHash"]
