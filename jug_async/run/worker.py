@@ -122,7 +122,6 @@ def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
                 functions_blob: bytes, cache_bytes: int = 256 << 20) -> None:
     """ProcessPoolExecutor initializer. Ctrl-C goes to the whole terminal process
     group: workers ignore it and let the scheduler stop them cleanly."""
-    global _state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
     # Workers share stdout/stderr (a terminal, a log, a pipe). Unbuffered (-u,
@@ -148,10 +147,44 @@ def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
                 module.__dict__.setdefault(k, v)
                 shipped.append(v)
     _restore_filenames(shipped, module_name, filename)
-    store = open_store(store_spec)
+    _adopt_shipped_classes(module)
+    init_in_process(open_store(store_spec), functions, cache_bytes)
+
+
+def init_in_process(store: Store, functions: dict[int, Any],
+                    cache_bytes: int = 256 << 20) -> None:
+    """The part of ``init_worker`` that a worker running inside the scheduler's
+    own process needs (``pool.InlinePool``): no signals, no stream changes, the
+    functions already live. Call it inside a ``contextvars`` context of its own
+    (the load context it sets is a context variable)."""
+    global _state
     cache = _CachedLoads(store, cache_bytes)
     registry.set_process_context(registry.LoadContext(store=cache, collect=False))
     _state = _WorkerState(store=store, functions=functions, cache=cache)
+
+
+_jugfile_module = ""  # the stand-in module's name, set by init_worker
+
+
+def _adopt_shipped_classes(module: types.ModuleType | None) -> None:
+    """Make the jugfile's classes that arrived by value the stand-in module's own.
+
+    cloudpickle rebuilds a class of the jugfile once per worker (it tracks each by
+    an id), but a forked worker also inherits the parent's original class under the
+    same name; a result holding an instance is pickled by reference
+    (``jugfile.Box``), which needs ``module.Box`` to be the very class the
+    instance has. Private cloudpickle state: without it, nothing is adopted.
+    """
+    if module is None:
+        return
+    global _jugfile_module
+    _jugfile_module = module.__name__
+    tracked = getattr(getattr(cloudpickle, "cloudpickle", None), "_DYNAMIC_CLASS_TRACKER_BY_ID", {})
+    for cls in list(tracked.values()):
+        if (getattr(cls, "__module__", None) == module.__name__
+                and cls.__qualname__ == cls.__name__
+                and module.__dict__.get(cls.__name__) is not cls):
+            module.__dict__[cls.__name__] = cls
 
 
 def _restore_filenames(objs: list[Any], module_name: str, filename: str) -> None:
@@ -250,6 +283,7 @@ def _call(spec: TaskSpec) -> Any:
     assert _state is not None
     f = _state.functions[spec.func]
     args, kwargs = cloudpickle.loads(spec.payload)
+    _adopt_shipped_classes(sys.modules.get(_jugfile_module))
     return f(*[value(a) for a in args], **{k: value(v) for k, v in kwargs.items()})
 
 
