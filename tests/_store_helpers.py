@@ -1,10 +1,12 @@
-"""Shared by the store tests: sample values, a deep equality check, the contract
-every Store must pass (subclassed per store), and the bodies of racing processes
-(importable, so spawned children can run them)."""
+"""Shared by the store tests: sample values, a deep equality check, one contract
+suite per store protocol (ResultStore, LockStore, FailureLog; each subclassed
+per store), and the bodies of racing processes (importable, so spawned children
+can run them)."""
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import re
 import socket
@@ -14,7 +16,8 @@ import numpy as np
 import pytest
 
 from jug_async.errors import StoreError
-from jug_async.store.base import LockInfo, Store
+from jug_async.records import LockRecord, format_failure, split_failure
+from jug_async.store.base import FailureLog, LockInfo, LockStore, ResultStore, Store
 
 CREATED = re.compile(r"\d{4}-\d{2}-\d{2} \(\d{2}h\d{2}\.\d{2}\)")
 
@@ -71,15 +74,16 @@ def assert_same(got: Any, want: Any) -> None:
         assert got == want
 
 
-class StoreContract:
-    """The Store contract, run against every store: a subclass supplies ``store``."""
+class ResultStoreContract:
+    """The ResultStore contract, run against every store: a subclass supplies
+    ``store`` (an empty store)."""
 
     @pytest.fixture
     def store(self) -> Store:
         raise NotImplementedError
 
-    def test_is_a_store(self, store: Store) -> None:
-        assert isinstance(store, Store)
+    def test_is_a_result_store(self, store: Store) -> None:
+        assert isinstance(store, ResultStore) and isinstance(store, Store)
         assert store.describe()
 
     @pytest.mark.parametrize("name", sorted(sample_values()))
@@ -133,7 +137,32 @@ class StoreContract:
             with pytest.raises(StoreError):
                 store.exists(bad)  # type: ignore[arg-type]
         with pytest.raises(StoreError):
+            store.dump_many([(H(1), 1), ("../x", 2)])
+        assert store.listing() == set()
+
+    async def test_aexists(self, store: Store) -> None:
+        h = H("async")
+        assert await store.aexists(h) is False
+        store.dump(h, 1)
+        assert await store.aexists(h) is True
+
+
+class LockStoreContract:
+    """The LockStore contract, run against every store: a subclass supplies
+    ``store`` (an empty store)."""
+
+    @pytest.fixture
+    def store(self) -> Store:
+        raise NotImplementedError
+
+    def test_is_a_lock_store(self, store: Store) -> None:
+        assert isinstance(store, LockStore)
+
+    def test_rejects_non_hashes(self, store: Store) -> None:
+        with pytest.raises(StoreError):
             store.try_lock("pack-save")
+        with pytest.raises(StoreError):
+            store.lock_info("../x")
 
     def test_lock_cycle(self, store: Store) -> None:
         h = H("lock")
@@ -146,6 +175,7 @@ class StoreContract:
         assert (info.hash, info.pid, info.host) == (h, os.getpid(), socket.gethostname())
         assert info.created and CREATED.fullmatch(info.created)
         assert not info.failed and info.mtime > 1
+        assert info.record == LockRecord(info.pid, info.host, info.created)
         store.unlock(h)
         store.unlock(h)  # releasing twice is harmless
         assert store.lock_info(h) is None and store.list_locks() == set()
@@ -165,6 +195,7 @@ class StoreContract:
         assert store.list_locks() == {held}
         with pytest.raises(StoreError):
             store.try_lock_many([H(1), "pack-save"])
+        assert store.list_locks() == {held}
 
     def test_marking_one_lock_of_a_batch_failed_spares_the_others(self, store: Store) -> None:
         a, b = H("batch-a"), H("batch-b")
@@ -178,9 +209,11 @@ class StoreContract:
         store.mark_failed(h)  # not locked: nothing to mark
         assert store.lock_info(h) is None
         store.try_lock(h)
+        before = store.lock_info(h)
         store.mark_failed(h)
         info = store.lock_info(h)
         assert info is not None and info.failed and info.mtime == 1
+        assert (info.pid, info.host, info.created) == (before.pid, before.host, before.created)  # type: ignore[union-attr]
         assert store.try_lock(h) is False
 
     def test_break_lock(self, store: Store) -> None:
@@ -204,6 +237,57 @@ class StoreContract:
         assert store.break_lock(h, seen) is False
         assert store.lock_info(h) == now
 
+    async def test_alock_info(self, store: Store) -> None:
+        h = H("async")
+        assert await store.alock_info(h) is None
+        store.try_lock(h)
+        assert await store.alock_info(h) == store.lock_info(h)
+
+
+class SharedLockStoreContract(LockStoreContract):
+    """The LockStore contract across processes, for stores that several
+    processes open: a subclass also supplies ``spec``, what ``open_store`` takes
+    to reach the same store as ``store`` from another process."""
+
+    @pytest.fixture
+    def spec(self) -> str:
+        raise NotImplementedError
+
+    def test_try_lock_race_has_one_winner(self, store: Store, spec: str) -> None:
+        rounds = 150
+        a, b = run_racers(race_try_lock, spec, rounds)
+        assert not set(a) & set(b)
+        assert set(a) | set(b) == set(range(rounds))
+
+    def test_try_lock_many_race_has_one_winner(self, store: Store, spec: str) -> None:
+        rounds = 60
+        a, b = run_racers(race_try_lock_many, spec, rounds)
+        assert not set(a) & set(b)
+        assert set(a) | set(b) == {H(("race-many", r, i)) for r in range(rounds) for i in range(8)}
+
+    def test_break_lock_race_has_one_winner(self, store: Store, spec: str) -> None:
+        seen = []
+        for r in range(100):
+            h = H(("stale", r))
+            store.try_lock(h)
+            seen.append(store.lock_info(h))
+        a, b = run_racers(race_break_lock, spec, seen)
+        assert not set(a) & set(b)
+        assert set(a) | set(b) == set(range(100))
+        assert store.list_locks() == set()
+
+
+class FailureLogContract:
+    """The FailureLog contract, run against every store: a subclass supplies
+    ``store`` (an empty store)."""
+
+    @pytest.fixture
+    def store(self) -> Store:
+        raise NotImplementedError
+
+    def test_is_a_failure_log(self, store: Store) -> None:
+        assert isinstance(store, FailureLog)
+
     def test_failures(self, store: Store) -> None:
         assert store.load_failure(H(1)) is None and store.list_failures() == set()
         store.save_failure(H(1), "Traceback: boom ✗")
@@ -217,26 +301,46 @@ class StoreContract:
         store.clear_failure(H(1))
         assert store.list_failures() == {H(2)}
 
-    async def test_async_variants(self, store: Store) -> None:
+    def test_a_failure_record_round_trips(self, store: Store) -> None:
+        tb = "Traceback (most recent call last):\n  File x\nKeyError: 'k'\n"
+        store.save_failure(H(1), format_failure("m.f", tb))
+        assert split_failure("m.f", store.load_failure(H(1)) or "") == ("KeyError: 'k'", tb)
+
+    def test_rejects_non_hashes(self, store: Store) -> None:
+        for bad in ("../x", "", H(1).upper()):
+            with pytest.raises(StoreError):
+                store.save_failure(bad, "x")
+            with pytest.raises(StoreError):
+                store.load_failure(bad)
+
+    async def test_asave_failure(self, store: Store) -> None:
         h = H("async")
-        assert await store.aexists(h) is False
-        store.dump(h, 1)
-        assert await store.aexists(h) is True
-        assert await store.alock_info(h) is None
-        store.try_lock(h)
-        assert await store.alock_info(h) == store.lock_info(h)
         await store.asave_failure(h, "async boom")
         assert store.load_failure(h) == "async boom"
 
 
-# -- bodies of racing processes (run in spawned children) ----------------------
+# -- racing processes (bodies importable, so spawned children can run them) ---
 
 
-def race_try_lock(jugdir: str, rounds: int, barrier: Any, out: Any) -> None:
+def run_racers(target: object, *args: object) -> list[list[Any]]:
+    """Run ``target`` in two spawned processes started in step; their results."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, out = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(*args, barrier, out)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    return results
+
+
+def race_try_lock(spec: str, rounds: int, barrier: Any, out: Any) -> None:
     """Try to lock H(("race", r)) for each round, in step with the other racer."""
-    from jug_async.store.file import FileStore
+    from jug_async.store.open import open_store
 
-    store = FileStore(jugdir)
+    store = open_store(spec)
     won = []
     for r in range(rounds):
         barrier.wait()
@@ -245,14 +349,12 @@ def race_try_lock(jugdir: str, rounds: int, barrier: Any, out: Any) -> None:
     out.put(won)
 
 
-def race_try_lock_many(jugdir: str, rounds: int, barrier: Any, out: Any) -> None:
+def race_try_lock_many(spec: str, rounds: int, barrier: Any, out: Any) -> None:
     """Lock overlapping batches of 8 hashes per round: one racer walks them
     forwards, the other backwards, so they collide at different positions."""
-    import os
+    from jug_async.store.open import open_store
 
-    from jug_async.store.file import FileStore
-
-    store = FileStore(jugdir)
+    store = open_store(spec)
     won = []
     for r in range(rounds):
         batch = [H(("race-many", r, i)) for i in range(8)]
@@ -263,11 +365,11 @@ def race_try_lock_many(jugdir: str, rounds: int, barrier: Any, out: Any) -> None
     out.put(won)
 
 
-def race_break_lock(jugdir: str, seen: list[LockInfo], barrier: Any, out: Any) -> None:
+def race_break_lock(spec: str, seen: list[LockInfo], barrier: Any, out: Any) -> None:
     """Try to break each stale lock in ``seen``, in step with the other breaker."""
-    from jug_async.store.file import FileStore
+    from jug_async.store.open import open_store
 
-    store = FileStore(jugdir)
+    store = open_store(spec)
     won = []
     for r, info in enumerate(seen):
         barrier.wait()

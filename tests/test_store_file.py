@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import socket
 import subprocess
@@ -14,26 +13,43 @@ import numpy as np
 import pytest
 from _store_helpers import (
     CREATED,
+    FailureLogContract,
     H,
-    StoreContract,
+    ResultStoreContract,
+    SharedLockStoreContract,
     assert_same,
-    race_break_lock,
-    race_try_lock,
-    race_try_lock_many,
     sample_values,
 )
 from jug.backends.file_store import file_store
 
 from jug_async.errors import StoreError
-from jug_async.store.base import lock_text
+from jug_async.records import lock_text
 from jug_async.store.file import FileStore
 from jug_async.store.open import open_store
 
 
-class TestFileStoreContract(StoreContract):
+class FileStoreFixture:
     @pytest.fixture
-    def store(self, tmp_path: Path) -> FileStore:
-        return FileStore(tmp_path / "jugfile.jugdata")
+    def spec(self, tmp_path: Path) -> str:
+        return str(tmp_path / "jugfile.jugdata")
+
+    @pytest.fixture
+    def store(self, spec: str) -> FileStore:
+        return FileStore(spec)
+
+
+class TestFileResultStore(FileStoreFixture, ResultStoreContract):
+    pass
+
+
+class TestFileLockStore(FileStoreFixture, SharedLockStoreContract):
+    def test_break_lock_race_has_one_winner(self, store: FileStore, spec: str) -> None:
+        super().test_break_lock_race_has_one_winner(store, spec)
+        assert os.listdir(os.path.join(spec, "locks")) == []  # nothing left aside
+
+
+class TestFileFailureLog(FileStoreFixture, FailureLogContract):
+    pass
 
 
 @pytest.fixture
@@ -386,47 +402,3 @@ async def test_aexists_sees_packed_results(jugdir: str) -> None:
     assert all([await store.aexists(h) for h in values])
     await store.asave_failure(H("x"), "tb")
     assert temp_files(jugdir) == []
-
-
-# -- races between real processes ----------------------------------------------
-
-
-def run_racers(target: object, *args: object) -> list[list[int]]:
-    ctx = multiprocessing.get_context("spawn")
-    barrier, out = ctx.Barrier(2), ctx.Queue()
-    procs = [ctx.Process(target=target, args=(*args, barrier, out)) for _ in range(2)]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=60) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    return results
-
-
-def test_try_lock_race_has_one_winner(jugdir: str) -> None:
-    rounds = 150
-    a, b = run_racers(race_try_lock, jugdir, rounds)
-    assert not set(a) & set(b)
-    assert set(a) | set(b) == set(range(rounds))
-
-
-def test_try_lock_many_race_has_one_winner(jugdir: str) -> None:
-    rounds = 60
-    a, b = run_racers(race_try_lock_many, jugdir, rounds)
-    assert not set(a) & set(b)
-    assert set(a) | set(b) == {H(("race-many", r, i)) for r in range(rounds) for i in range(8)}
-
-
-def test_break_lock_race_has_one_winner(jugdir: str) -> None:
-    store = FileStore(jugdir)
-    seen = []
-    for r in range(100):
-        h = H(("stale", r))
-        store.try_lock(h)
-        seen.append(store.lock_info(h))
-    a, b = run_racers(race_break_lock, jugdir, seen)
-    assert not set(a) & set(b)
-    assert set(a) | set(b) == set(range(100))
-    assert store.list_locks() == set()
-    assert [n for n in os.listdir(os.path.join(jugdir, "locks"))] == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _store_helpers import H, StoreContract
+from _store_helpers import FailureLogContract, H, LockStoreContract, ResultStoreContract
 
 from jug_async.errors import StoreError
 from jug_async.store.file import FileStore
@@ -11,10 +11,22 @@ from jug_async.store.memory import MemoryStore
 from jug_async.store.open import open_store
 
 
-class TestMemoryStoreContract(StoreContract):
+class MemoryStoreFixture:
     @pytest.fixture
     def store(self) -> MemoryStore:
         return MemoryStore()
+
+
+class TestMemoryResultStore(MemoryStoreFixture, ResultStoreContract):
+    pass
+
+
+class TestMemoryLockStore(MemoryStoreFixture, LockStoreContract):
+    pass
+
+
+class TestMemoryFailureLog(MemoryStoreFixture, FailureLogContract):
+    pass
 
 
 def test_values_are_copied_on_dump() -> None:

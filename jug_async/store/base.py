@@ -1,36 +1,18 @@
-"""The store contract: where task results, locks and failure records live.
+"""The store contracts: where task results, locks and failure records live.
 
-A store maps task hashes (40-character lowercase hex ``str``) to results. Every
-store, whatever its medium, promises:
+A store maps task hashes (40-character lowercase hex ``str``; ``check_hash``
+rejects anything else before it becomes a path or key) to results. It offers
+three jobs, each its own protocol so that a store can be built and tested one
+job at a time, and ``Store`` is all three: what callers type against.
 
-Results
-  ``listing()`` returns the hashes of all saved results in one pass: callers build
-  status from it instead of asking per task. ``exists``/``load``/``dump``/``remove``
-  work on one hash. ``load`` raises ``KeyError(h)`` when the result is absent and
-  ``StoreError`` when it is present but cannot be decoded. ``dump`` is atomic and
-  durable when it returns: a reader sees the old state or the whole new value,
-  never a partial file, even after a crash. ``dump_many`` gives the same promise
-  for every item while sharing the cost of making them durable. Values are encoded
-  exactly as jug 2.7 encodes them (see ``encoding.py``), so jug can read them.
+``ResultStore``, ``LockStore`` and ``FailureLog`` below state their promises.
+Every one of them holds for any medium (files shared over NFS, memory, a redis
+server): nothing in a contract names a path, a file or a process.
 
-Locks
-  A lock says "some worker is computing this hash". ``try_lock`` is the only
-  race-free way to take one and answers True to exactly one of many concurrent
-  callers, on any host sharing the store. ``unlock`` releases; ``mark_failed``
-  keeps the lock but flags it failed, as ``jug execute --keep-failed`` does, so no
-  worker retries the task until someone clears it. ``list_locks``/``lock_info``
-  are snapshots: the answer may be stale when it arrives. ``break_lock`` removes a
-  lock believed stale only if it is still the very lock the caller inspected, so
-  a lock re-taken in the meantime survives and two breakers cannot both win.
-
-Failure records
-  The traceback text of a failed task, for status and monitor views. They are
-  cheap to lose (``jug cleanup`` may delete them) but never read half-written.
-
-Async variants
-  ``aexists``, ``alock_info`` and ``asave_failure`` do the same as their blocking
-  twins without blocking the event loop, because a network filesystem can stall
-  for seconds.
+Blocking and async: a call may block on a slow medium (a network filesystem can
+stall for seconds). The two calls the scheduler's event loop makes while it
+waits on other workers, ``aexists`` and ``alock_info``, have async twins that
+do the same without blocking the loop.
 """
 
 from __future__ import annotations
@@ -43,7 +25,8 @@ from typing import Any, Protocol, runtime_checkable
 from jug_async.errors import StoreError
 from jug_async.records import LockRecord, lock_text
 
-__all__ = ["LockInfo", "Store", "check_hash", "is_hash", "lock_text"]
+__all__ = ["FailureLog", "LockInfo", "LockStore", "ResultStore", "Store", "check_hash",
+           "is_hash", "lock_text"]
 
 _HASH = re.compile(r"[0-9a-f]{40}")
 
@@ -88,8 +71,20 @@ class LockInfo:
 
 
 @runtime_checkable
-class Store(Protocol):
-    """What every store offers; see the module docstring for the promises."""
+class ResultStore(Protocol):
+    """Task results, encoded as jug 2.7 encodes them (see ``encoding.py``), so
+    jug can load what this store saves and the other way round.
+
+    Promises:
+    - ``listing`` returns the hashes of all saved results in one pass: callers
+      build status from it instead of asking per task.
+    - ``load`` raises ``KeyError(h)`` when the result is absent and
+      ``StoreError`` when it is present but cannot be decoded.
+    - ``dump`` is atomic and durable when it returns: a reader sees the old state
+      or the whole new value, never a partial one, even after a crash.
+      ``dump_many`` gives the same promise for every item while sharing the cost
+      of making them durable; a value that cannot be encoded saves nothing.
+    """
 
     def describe(self) -> str:
         """Where the store is, for headers and logs (a jugdir path, ``memory:``)."""
@@ -100,6 +95,10 @@ class Store(Protocol):
         ...
 
     def exists(self, h: str) -> bool: ...
+
+    async def aexists(self, h: str) -> bool:
+        """``exists`` without blocking the event loop."""
+        ...
 
     def load(self, h: str) -> Any:
         """The value saved under ``h``; ``KeyError(h)`` if absent."""
@@ -116,6 +115,29 @@ class Store(Protocol):
     def remove(self, h: str) -> bool:
         """Delete the result; whether there was one."""
         ...
+
+
+@runtime_checkable
+class LockStore(Protocol):
+    """Locks: a lock says "some worker is computing this hash".
+
+    Promises:
+    - ``try_lock`` is the only race-free way to take a lock and answers True to
+      exactly one of many concurrent callers, on any host sharing the store.
+      ``try_lock_many`` makes the same promise for each hash, in order, and on
+      an error gives back the locks it took before raising.
+    - A lock holds ``records.LockRecord`` text (jug's two lines: who and when),
+      so jug and jug-async tools show who holds it.
+    - ``unlock`` releases (twice is harmless); ``mark_failed`` keeps the lock but
+      flags it failed, as ``jug execute --keep-failed`` does, so no worker
+      retries the task until someone clears it.
+    - ``list_locks``/``lock_info`` are snapshots: the answer may be stale when it
+      arrives. A lock whose content cannot be read is still a lock, with an
+      unknown owner: readers never fail on it.
+    - ``break_lock`` removes a lock believed stale only if it is still the very
+      lock the caller inspected, so a lock re-taken in the meantime survives and
+      two breakers cannot both win.
+    """
 
     def try_lock(self, h: str) -> bool:
         """Take the lock of ``h``; False if anyone (any host) holds it."""
@@ -139,20 +161,40 @@ class Store(Protocol):
         """A snapshot of the lock of ``h``; None when not locked."""
         ...
 
+    async def alock_info(self, h: str) -> LockInfo | None:
+        """``lock_info`` without blocking the event loop."""
+        ...
+
     def break_lock(self, h: str, seen: LockInfo) -> bool:
         """Remove the lock only if it is still the one ``seen`` describes."""
         ...
 
+
+@runtime_checkable
+class FailureLog(Protocol):
+    """Failure records: the text of a failed task (``records.format_failure``),
+    for status and monitor views.
+
+    Promises: a record is never read half-written; saving again replaces it.
+    Records are cheap to lose (``jug cleanup`` may delete them), are not
+    results (``listing`` never shows them) and jug never sees them.
+    """
+
     def save_failure(self, h: str, text: str) -> None: ...
 
-    def load_failure(self, h: str) -> str | None: ...
+    def load_failure(self, h: str) -> str | None:
+        """The record of ``h``; None when there is none."""
+        ...
 
     def list_failures(self) -> set[str]: ...
 
-    def clear_failure(self, h: str) -> None: ...
-
-    async def aexists(self, h: str) -> bool: ...
-
-    async def alock_info(self, h: str) -> LockInfo | None: ...
+    def clear_failure(self, h: str) -> None:
+        """Delete the record of ``h``, if any."""
+        ...
 
     async def asave_failure(self, h: str, text: str) -> None: ...
+
+
+@runtime_checkable
+class Store(ResultStore, LockStore, FailureLog, Protocol):
+    """Results, locks and failure records of one store: what callers use."""

@@ -73,7 +73,8 @@ class MemoryStore:
             return True
 
     def try_lock_many(self, hashes: Sequence[str]) -> list[bool]:
-        return [self.try_lock(h) for h in hashes]
+        """Every hash is checked first, so a bad one takes no lock."""
+        return [self.try_lock(h) for h in [check_hash(h) for h in hashes]]
 
     def unlock(self, h: str) -> None:
         with self._mutex:
