@@ -1,4 +1,10 @@
-"""The event loop and the worker pool: the two pieces of machinery a run needs.
+"""The event loop and the worker pools: the two pieces of machinery a run needs.
+
+The scheduler sees a pool only through the ``Pool`` protocol: ``submit`` a
+batch of ``TaskSpec`` and get a future of its ``Outcome`` list, ``shutdown``
+when the run ends, ``terminate`` to stop the workers at once. ``ProcessPool``
+is the real one (a ProcessPoolExecutor); ``InlinePool`` runs each batch in the
+scheduler's own process, for tests and debugging (pdb works in task code).
 
 The first pool is forked before the event loop or any thread exists, so its
 workers inherit the loaded jugfile and start in milliseconds. A pool needed
@@ -10,19 +16,22 @@ The forkserver preloads jug_async's worker module (and numpy when installed).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import multiprocessing
 import os
 import threading
 import types
 from collections.abc import Coroutine
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, TypeVar
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 import cloudpickle
 
 from jug_async.graph import TaskGraph
 from jug_async.run import worker
+from jug_async.run.worker import Outcome, TaskSpec
+from jug_async.store.base import Store
 
 T = TypeVar("T")
 
@@ -55,9 +64,81 @@ class FunctionTable:
     def key(self, f: Any) -> int:
         return self._keys[id(f)]
 
+    @property
+    def functions(self) -> dict[int, Any]:
+        """Key -> function, as a worker's table holds them (for ``InlinePool``)."""
+        return dict(self._functions)
+
     @functools.cached_property
     def blob(self) -> bytes:
         return cloudpickle.dumps(self._functions)
+
+
+class Pool(Protocol):
+    """What the scheduler needs of a pool of workers."""
+
+    def submit(self, specs: list[TaskSpec]) -> Future[list[Outcome]]:
+        """Run ``worker.run_batch(specs)`` on some worker. Raises (or fails the
+        future with) ``concurrent.futures.BrokenExecutor`` once a worker died."""
+        ...
+
+    def shutdown(self, wait: bool = True, cancel: bool = False) -> None:
+        """No more batches: let the workers exit (``cancel``: drop queued ones)."""
+        ...
+
+    def terminate(self) -> set[int]:
+        """Stop the workers now, wait for them to exit, return their PIDs (the
+        scheduler then releases the locks those PIDs held on this host)."""
+        ...
+
+
+class ProcessPool:
+    """The real pool: a ProcessPoolExecutor of ``jobs`` worker processes."""
+
+    def __init__(self, executor: ProcessPoolExecutor) -> None:
+        self.executor = executor
+
+    def submit(self, specs: list[TaskSpec]) -> Future[list[Outcome]]:
+        return self.executor.submit(worker.run_batch, specs)
+
+    def shutdown(self, wait: bool = True, cancel: bool = False) -> None:
+        self.executor.shutdown(wait=wait, cancel_futures=cancel)
+
+    def terminate(self) -> set[int]:
+        return terminate(self.executor)
+
+
+class InlinePool:
+    """Runs each batch at once, in this process, inside ``submit``: for tests and
+    debugging. The worker's globals are set up here (``worker.init_in_process``)
+    in a ``contextvars`` context of the pool's own, so the caller's load context
+    is untouched; a pool is used by one scheduler at a time."""
+
+    def __init__(self, store: Store, functions: dict[int, Any]) -> None:
+        self._context = contextvars.copy_context()
+        self._store, self._functions = store, functions
+        self.batches = 0  # batches run, for tests
+        before = worker._state
+        self._context.run(worker.init_in_process, store, functions)
+        self._state, worker._state = worker._state, before
+
+    def submit(self, specs: list[TaskSpec]) -> Future[list[Outcome]]:
+        fut: Future[list[Outcome]] = Future()
+        before, worker._state = worker._state, self._state
+        try:
+            fut.set_result(self._context.run(worker.run_batch, specs))
+        except Exception as e:
+            fut.set_exception(e)
+        finally:
+            worker._state = before
+            self.batches += 1
+        return fut
+
+    def shutdown(self, wait: bool = True, cancel: bool = False) -> None:
+        pass
+
+    def terminate(self) -> set[int]:
+        return set()  # no process of its own: nothing to stop
 
 
 class PoolFactory:
@@ -82,9 +163,9 @@ class PoolFactory:
         self._ready = self._build(multiprocessing.get_context("fork"))
         self._ready.submit(os.getpid)  # makes the pool fork all its workers now
 
-    def make(self) -> ProcessPoolExecutor:
+    def make(self) -> ProcessPool:
         ready, self._ready = self._ready, None
-        return ready if ready is not None else self._build(_forkserver())
+        return ProcessPool(ready if ready is not None else self._build(_forkserver()))
 
     def close(self) -> None:
         """Shut down a prestarted pool the run did not need."""

@@ -1,72 +1,59 @@
-"""The asyncio scheduler: walks the task graph, feeds ready tasks to the worker
-pool, and reacts the moment a result is saved.
+"""The asyncio scheduler: the loop that moves tasks between the run's state, the
+worker pool and the event sinks, and reacts the moment a result is saved.
 
-Policy, in the spirit of dask's ``local.py``:
+Data flow::
 
-* ``state[i]`` is one of the constants below for node ``i`` of the graph;
-  ``missing[i]`` counts dependencies of ``i`` not yet saved. A node becomes
-  READY when that count reaches zero, and is appended to ``ready`` (a FIFO, so
-  tasks run roughly in declaration order, as with jug).
-* Ready tasks go to the pool in batches: one task per batch until tasks of that
-  name have been timed, then as many as fit in ``BATCH_SECONDS`` of estimated
-  work, so tiny tasks share one round trip and one group commit. Batches of
-  tasks under ``QUEUE_AHEAD_BELOW`` are queued two per worker.
-* A worker that finds a task locked reports it; the task becomes ELSEWHERE and a
-  single poller checks those with exponential back-off until the result
-  appears (DONE), the lock goes away (READY again) or it is marked failed.
-  A lock left by a dead process on this host is broken at once.
-* A failure blocks every task downstream of it; without ``keep_going`` nothing
-  new is dispatched, the running tasks finish, and the run ends.
-* SIGINT/SIGTERM: the workers are stopped, the locks they held released,
-  saved results kept.
+    store.listing() ──> state.start_state ──> RunState (state.py: plain data)
+                                                 │          ▲
+                          batching.take_batch ◄──┘          │ state.task_done / task_failed /
+                          (batching.py: pure)               │ task_held_elsewhere / ... (return
+                                 │                          │ what they blocked; no I/O)
+                                 ▼                          │
+    Scheduler._dispatch ── TaskSpec batch ──> Pool.submit (pool.py: ProcessPool | InlinePool)
+                                                 │
+                                                 ▼
+                                   worker.run_batch (worker.py, in a worker process:
+                                   lock, run, group-commit the results, unlock)
+                                                 │  Outcome list (a future)
+                                                 ▼
+    Scheduler._complete ── events (events.py) ──> sink: ProgressDisplay | TUI EventTracker
+                       └── store I/O it decided: failure records, breaking dead locks
+
+The policy lives in ``state.py`` (what happens to a task) and ``batching.py``
+(which tasks travel together); this module only does what needs the event
+loop: the pool's futures, polling tasks held by other processes (exponential
+back-off; a lock left by a dead process on this host is broken at once),
+signals (SIGINT/SIGTERM stop the workers, release the locks they held, keep
+saved results), pause, stop, the limits of jug's exit checks, and progress.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import os
 import pickle
 import random
 import signal
 import socket
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Executor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass, field
-from itertools import compress
 
 import cloudpickle
 
 from jug_async.graph import TaskGraph
 from jug_async.hashing import PLAIN_TYPES
+from jug_async.run import batching
 from jug_async.run import events as ev
-from jug_async.run.worker import (
-    ALREADY,
-    DONE,
-    FAILED,
-    LOCKED,
-    SKIPPED,
-    Outcome,
-    TaskSpec,
-    run_batch,
-)
+from jug_async.run import state as st
+from jug_async.run.pool import Pool
+from jug_async.run.worker import ALREADY, DONE, FAILED, LOCKED, SKIPPED, Outcome, TaskSpec
+from jug_async.states import TaskState
 from jug_async.store.base import LockInfo, Store
 
-WAITING, READY, RUNNING, ELSEWHERE, DONE_STATE, FAILED_STATE, BLOCKED, UNSELECTED = range(8)
-
-BATCH_SECONDS = 0.05  # estimated work per batch once tasks are known to be small
-MAX_BATCH = 256
-MIN_SPLIT_SECONDS = 0.002  # a batch split for fairness keeps at least this much work
-SMALL_TASK = 0.02  # seconds; a rider this small may exceed its batch's budget
-# Batches of tasks shorter than this are queued two per worker, so a worker that
-# finishes one starts the next without waiting for a round trip through the
-# scheduler (~1 ms, 2% of a 50 ms task). A queued batch holds no lock yet; it
-# only shows as running up to this long before it really starts.
-QUEUE_AHEAD_BELOW = 1.0
 POLL_FIRST, POLL_MAX = 0.02, 2.0  # back-off bounds for tasks held elsewhere
 PROGRESS_EVERY = 0.2
 
@@ -89,6 +76,21 @@ class RunResult:
     interrupted: str | None = None  # signal name when stopped by one
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """A read-only picture of the run, for displays (``Scheduler.statistics``)."""
+
+    total: int
+    done: int  # saved: before the run, here, or elsewhere
+    executed: int  # run and saved here
+    running: int  # dispatched here, not back yet
+    elsewhere: int  # locked by other processes; waited for
+    failed: int
+    blocked: int
+    ready: int
+    done_by_name: dict[str, int]
+
+
 def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -100,11 +102,30 @@ def pid_alive(pid: int) -> bool:
 
 
 class Scheduler:
+    """Runs a graph's unsaved tasks on a pool.
+
+    Args:
+        graph, store: what to run and where results go.
+        make_pool: builds the pool when the first batch is ready (again after a
+            worker died and broke the pool).
+        function_key: a task function's key in the workers' function table.
+        jobs: workers in the pool.
+        sink: receives every event (``events.py``).
+        keep_going: after a failure, run everything not downstream of it.
+        selected: task name -> whether to run it (``--name``); others and what
+            depends on them are blocked.
+        jugfile: shown in ``RunStarted``.
+        max_executed: run exactly this many tasks (functions that ran, saved
+            or failed), then end as a normal run.
+        stop_requested: asked before each dispatch; once true, nothing new is
+            dispatched, running tasks finish and the run ends normally.
+    """
+
     def __init__(
         self,
         graph: TaskGraph,
         store: Store,
-        make_executor: Callable[[], Executor],
+        make_pool: Callable[[], Pool],
         function_key: Callable[[object], int],
         *,
         jobs: int,
@@ -112,35 +133,31 @@ class Scheduler:
         keep_going: bool = False,
         selected: Callable[[str], bool] | None = None,
         jugfile: str = "",
+        max_executed: int | None = None,
+        stop_requested: Callable[[], bool] | None = None,
     ) -> None:
         self.graph = graph
         self.store = store
-        self._make_executor = make_executor
+        self._make_pool = make_pool
         self._function_key = function_key
         self.jobs = jobs
         self.emit = sink
         self.keep_going = keep_going
         self._selected = selected
         self._jugfile = jugfile
-        n = len(graph)
-        self.state = [WAITING] * n
-        self.missing = [0] * n
-        self.ready: deque[int] = deque()
-        self.elsewhere: set[int] = set()
-        self.inflight: dict[asyncio.Future[list[Outcome]], list[int]] = {}
-        self._pool_of: dict[asyncio.Future[list[Outcome]], Executor] = {}
-        self.suspects: set[int] = set()  # running when a worker died: retried alone
-        self.estimate: dict[str, float] = {}  # seconds per task, by name
-        self.result = RunResult(total=n, done=0, executed=0)
-        self.executor: Executor | None = None
+        self.max_executed = max_executed
+        self._stop_requested = stop_requested
+        self.s: st.RunState | None = None
+        self.failures: list[Failure] = []
+        self.interrupted: str | None = None
+        self.pool: Pool | None = None
+        self._inflight: dict[asyncio.Future[list[Outcome]], tuple[int, Pool]] = {}
         self._stopping = False
         self._stop_signal: asyncio.Future[str] | None = None
         self._poll: asyncio.Future[list[tuple[int, str, LockInfo | None]]] | None = None
         self._backoff = POLL_FIRST
         self._host = socket.gethostname()
         self._last_progress = 0.0
-        self._prepared = False
-        self._failure_records: set[str] = set()
         self._paused = False
         self._resumed: asyncio.Future[None] | None = None  # set when a pause ends
 
@@ -149,41 +166,31 @@ class Scheduler:
     def prepare(self) -> None:
         """Read the store once and decide every task's state (idempotent). Called
         by ``run``; call it earlier to know whether there is work (``ready``)."""
-        if not self._prepared:
-            self._prepared = True
-            self._start()
+        if self.s is not None:
+            return
+        g = self.graph
+        s, blocked = st.start_state(g, self.store.listing(), self.store.list_failures(),
+                                    self._selected)
+        self.s = s
+        self.emit(ev.RunStarted(self._jugfile, self.store.describe(), self.jobs, len(g),
+                                s.done, dict(Counter(g.names)), dict(s.done_by_name)))
+        self._emit_blocked(blocked)
+        if s.ready and self.store.list_locks():
+            # Someone else is running this jugfile: start elsewhere in the list.
+            st.rotate_ready(s, random.randrange(len(s.ready)))
 
-    def _start(self) -> None:
-        g, missing = self.graph, self.missing
-        saved = self.store.listing()
-        self._failure_records = self.store.list_failures()
-        state = self.state = [DONE_STATE if h in saved else WAITING for h in g.hashes]
-        pending = [i for i, s in enumerate(state) if s == WAITING]
-        self.result.done = len(g) - len(pending)
-        sel = self._selected
-        for i in pending:
-            missing[i] = sum(1 for d in g.deps[i] if state[d] != DONE_STATE)
-            if sel is not None and not sel(g.names[i]):
-                state[i] = UNSELECTED
-        self._announce()
-        for i in pending:
-            if state[i] == UNSELECTED:
-                self._block_dependents(i, f"needs {g.names[i]}, which is not selected and not done")
-        ready = [i for i in pending if state[i] == WAITING and missing[i] == 0]
-        if ready and self.store.list_locks():
-            # Someone else is running this jugfile: start elsewhere in the list so
-            # two runners do not spend their time colliding on the same locks.
-            k = random.randrange(len(ready))
-            ready = ready[k:] + ready[:k]
-        for i in ready:
-            state[i] = READY
-        self.ready.extend(ready)
+    @property
+    def ready(self) -> list[int] | tuple[()]:
+        """The READY tasks, in dispatch order (empty before ``prepare``)."""
+        return list(self.s.ready) if self.s is not None else ()
 
-    def _announce(self) -> None:
-        names = self.graph.names
-        done = Counter(compress(names, [s == DONE_STATE for s in self.state]))
-        self.emit(ev.RunStarted(self._jugfile, self.store.describe(), self.jobs, len(self.graph),
-                                self.result.done, dict(Counter(names)), dict(done)))
+    def statistics(self) -> Statistics:
+        """The run as it stands (all zero but ``total`` before ``prepare``)."""
+        s = self.s
+        if s is None:
+            return Statistics(len(self.graph), 0, 0, 0, 0, 0, 0, 0, {})
+        return Statistics(len(self.graph), s.done, s.executed, s.running, len(s.elsewhere),
+                          s.failed, s.blocked, len(s.ready), dict(s.done_by_name))
 
     # ---- the loop ----------------------------------------------------------
 
@@ -199,28 +206,31 @@ class Scheduler:
             for sig in installed:
                 loop.remove_signal_handler(sig)
             self._shutdown()
-        r = self.result
-        r.blocked = self.state.count(BLOCKED)
+        s = self.s
+        assert s is not None
+        r = RunResult(len(self.graph), s.done, s.executed, self.failures, s.blocked,
+                      self.interrupted)
         self._progress(force=True)
         self.emit(ev.RunFinished(r.executed, r.done, r.total, len(r.failures), r.blocked,
                                  r.interrupted is not None, time.perf_counter() - t0))
         return r
 
     async def _loop(self) -> None:
-        assert self._stop_signal is not None
+        assert self._stop_signal is not None and self.s is not None
+        s = self.s
         while True:
             if not self._stopping:
                 self._dispatch()
-            held = self.paused and bool(self.ready) and not self._stopping  # wait for resume
-            if not self.inflight and (self._stopping or not self.elsewhere) and not held:
+            held = self.paused and bool(s.ready) and not self._stopping  # wait for resume
+            if not self._inflight and (self._stopping or not s.elsewhere) and not held:
                 return
-            waitables: set[asyncio.Future] = set(self.inflight)
+            waitables: set[asyncio.Future] = set(self._inflight)
             waitables.add(self._stop_signal)
             if held:
                 if self._resumed is None:
                     self._resumed = asyncio.get_running_loop().create_future()
                 waitables.add(self._resumed)
-            if self.elsewhere and not self._stopping:
+            if s.elsewhere and not self._stopping:
                 if self._poll is None:
                     self._poll = asyncio.ensure_future(self._poll_elsewhere())
                 waitables.add(self._poll)
@@ -229,7 +239,7 @@ class Scheduler:
                 done.discard(self._resumed)
                 self._resumed = None
             if self._stop_signal in done:
-                self.result.interrupted = self._stop_signal.result()
+                self.interrupted = self._stop_signal.result()
                 self._stopping = True
                 return
             for fut in done:
@@ -249,8 +259,7 @@ class Scheduler:
         return installed
 
     def _on_signal(self, sig: int) -> None:
-        if self._stop_signal is not None and not self._stop_signal.done():
-            self._stop_signal.set_result(signal.Signals(sig).name)
+        self.request_stop(signal.Signals(sig).name)
 
     @property
     def paused(self) -> bool:
@@ -273,14 +282,31 @@ class Scheduler:
 
     # ---- dispatch ----------------------------------------------------------
 
+    def _budget(self) -> int:
+        """Tasks that may still be sent under ``max_executed`` (in flight count)."""
+        if self.max_executed is None:
+            return batching.MAX_BATCH
+        s = self.s
+        assert s is not None
+        return self.max_executed - s.ran - s.running
+
     def _dispatch(self) -> None:
-        loop = asyncio.get_running_loop()
-        while (self.ready and not self._stopping and not self.paused
-               and len(self.inflight) < self._max_inflight()
-               and not self._suspect_blocks_dispatch()):
-            taken = self._take_batch()
-            specs = []
-            now = time.time()
+        s = self.s
+        assert s is not None
+        while (s.ready and not self._stopping and not self.paused
+               and len(self._inflight) < batching.max_in_flight(s, self.jobs)
+               and not batching.suspect_blocks_dispatch(s)):
+            if self._stop_requested is not None and self._stop_requested():
+                self._stopping = True  # jug's exit checks: end as a normal run
+                return
+            budget = self._budget()
+            if budget <= 0:
+                if not s.batches:
+                    self._stopping = True  # the limit is reached: end as a normal run
+                return
+            taken = batching.take_batch(s, self.jobs, budget)
+            st.start_batch(s, taken)
+            specs, batch, now = [], [], time.time()
             for i, after in taken:
                 try:
                     specs.append(self._spec(i, after))
@@ -288,83 +314,19 @@ class Scheduler:
                     self._fail(i, f"cannot send the task to a worker: {type(e).__name__}: {e}",
                                "", record=True)
                     continue
-                self.state[i] = RUNNING
+                batch.append(i)
                 self.emit(ev.TaskStarted(self.graph.hashes[i], self.graph.names[i], now))
-            batch = [i for i, _ in taken if self.state[i] == RUNNING]
             if not batch:
                 continue
-            if self.executor is None:
-                self.executor = self._make_executor()
+            if self.pool is None:
+                self.pool = self._make_pool()
             try:
-                fut = loop.run_in_executor(self.executor, run_batch, specs)
-            except BrokenProcessPool:  # a worker died; its futures will report it
-                self._discard_pool(self.executor)
-                for i in reversed(batch):
-                    self.state[i] = READY
-                    self.ready.appendleft(i)
+                fut = asyncio.wrap_future(self.pool.submit(specs))
+            except BrokenExecutor:  # a worker died; its futures will report it
+                self._discard_pool(self.pool)
+                st.batch_refused(s, batch)
                 continue
-            self.inflight[fut] = batch
-            self._pool_of[fut] = self.executor
-
-    def _suspect_blocks_dispatch(self) -> bool:
-        """A task that was running when a worker died runs alone next time, so that
-        a second crash names the culprit and spares the tasks beside it."""
-        if any(len(b) == 1 and b[0] in self.suspects for b in self.inflight.values()):
-            return True
-        return bool(self.inflight) and self.ready[0] in self.suspects
-
-    def _max_inflight(self) -> int:
-        head = self.ready[0] if self.ready else None
-        est = self.estimate.get(self.graph.names[head]) if head is not None else None
-        return self.jobs * 2 if est is not None and est < QUEUE_AHEAD_BELOW else self.jobs
-
-    def _take_batch(self) -> list[tuple[int, int]]:
-        """Up to BATCH_SECONDS of estimated work, leaving work for every worker, as
-        ``(task, task it runs after or -1)``. A small task whose only missing input
-        is the task just taken rides along: it reads that result from the worker's
-        memory instead of waiting for a round trip and reading it back."""
-        fair = max(1, math.ceil(len(self.ready) / self.jobs))
-        head = self.estimate.get(self.graph.names[self.ready[0]]) if self.ready else None
-        if head:  # a smaller split costs more in round trips than it gains in balance
-            fair = max(fair, int(MIN_SPLIT_SECONDS / head))
-        limit = min(MAX_BATCH, fair)
-        batch: list[tuple[int, int]] = []
-        budget = BATCH_SECONDS
-        names = self.graph.names
-        while self.ready and len(batch) < limit:
-            i = self.ready[0]
-            est = self.estimate.get(names[i])
-            if batch and (est is None or est > budget or i in self.suspects):
-                break
-            batch.append((self.ready.popleft(), -1))
-            if i in self.suspects:
-                break
-            budget -= est or 0.0
-            alone = len(batch) == 1 and est is None
-            while (d := self._rider(i, budget, alone)) is not None and len(batch) < limit:
-                self.state[d] = RUNNING  # taken now: never queued in `ready`
-                batch.append((d, i))
-                budget -= self.estimate.get(names[d]) or 0.0
-                i = d
-            if est is None:
-                break
-        return batch
-
-    def _rider(self, i: int, budget: float, alone: bool) -> int | None:
-        """The sole dependent of ``i`` if it waits only for ``i`` and is small
-        (riders may exceed the batch's budget by a small task each). A task of
-        unknown cost rides only with a lone task of unknown cost: nothing else
-        waits on that batch, and it gets timed."""
-        ds = self.graph.dependents[i]
-        if len(ds) != 1:
-            return None
-        d = ds[0]
-        if self.state[d] != WAITING or self.missing[d] != 1 or d in self.suspects:
-            return None
-        est = self.estimate.get(self.graph.names[d])
-        if est is None:
-            return d if alone else None
-        return d if est <= max(budget, SMALL_TASK) else None
+            self._inflight[fut] = (st.batch_sent(s, batch), self.pool)
 
     def _spec(self, i: int, after: int = -1) -> TaskSpec:
         t = self.graph.tasks[i]
@@ -373,18 +335,21 @@ class Scheduler:
         else:  # functions, classes and Tasks of the jugfile travel by value
             payload = cloudpickle.dumps((t.args, t.kwargs))
         h = self.graph.hashes[i]
+        assert self.s is not None
         return TaskSpec(h, t.name, self._function_key(t.f), payload,
-                        h in self._failure_records,
+                        h in self.s.failure_records,
                         self.graph.hashes[after] if after >= 0 else "")
 
     # ---- outcomes ----------------------------------------------------------
 
     def _complete(self, fut: asyncio.Future[list[Outcome]]) -> None:
-        batch = self.inflight.pop(fut)
-        pool = self._pool_of.pop(fut)
+        s = self.s
+        assert s is not None
+        bid, pool = self._inflight.pop(fut)
+        batch = st.batch_returned(s, bid)
         try:
             outcomes = fut.result()
-        except BrokenProcessPool:
+        except BrokenExecutor:
             self._discard_pool(pool)
             self._recover_crash(batch)
             return
@@ -394,84 +359,51 @@ class Scheduler:
             return
         index, names = self.graph.index, self.graph.names
         now = time.time()
+        emit = self.emit
         for o in outcomes:
             i = index[o.hash]
-            if o.status == DONE:
-                self.result.executed += 1
-                name = names[i]
-                cost = o.seconds + o.save_seconds  # saving a big result is work too
-                old = self.estimate.get(name)
-                self.estimate[name] = cost if old is None else 0.7 * old + 0.3 * cost
-                self.emit(ev.TaskFinished(o.hash, name, o.seconds, o.nbytes, o.pid, now))
-                self._mark_done(i)
-            elif o.status == ALREADY:
-                self.emit(ev.TaskDoneElsewhere(o.hash, names[i], now))
-                self._mark_done(i)
-            elif o.status == LOCKED:
-                self.state[i] = ELSEWHERE
-                self.elsewhere.add(i)
+            status = o.status
+            if status is DONE:
+                st.task_done(s, i, o.seconds + o.save_seconds)  # saving is work too
+                emit(ev.TaskFinished(o.hash, names[i], o.seconds, o.nbytes, o.pid, now))
+            elif status is ALREADY:
+                emit(ev.TaskDoneElsewhere(o.hash, names[i], now))
+                st.task_done_elsewhere(s, i)
+            elif status is LOCKED:
+                st.task_held_elsewhere(s, i)
                 self._backoff = POLL_FIRST
-                self.emit(ev.TaskHeldElsewhere(o.hash, names[i], "", now))
-            elif o.status == FAILED:
-                self._fail(i, o.error, o.traceback, o.pid)
-            elif o.status == SKIPPED:
-                self._requeue_skipped(i)
+                emit(ev.TaskHeldElsewhere(o.hash, names[i], "", now))
+            elif status is FAILED:
+                self._fail(i, o.error, o.traceback, o.pid, ran=True)
+            elif status is SKIPPED:
+                self._emit_blocked(st.task_skipped(s, i))
 
-    def _mark_done(self, i: int) -> None:
-        self.state[i] = DONE_STATE
-        self.result.done += 1
-        state, missing, ready = self.state, self.missing, self.ready
-        for d in self.graph.dependents[i]:
-            missing[d] -= 1
-            if missing[d] == 0 and state[d] == WAITING:
-                state[d] = READY
-                ready.append(d)
-
-    def _requeue_skipped(self, i: int) -> None:
-        """A rider whose input was not computed in its batch: wait again (or be
-        blocked, if that input failed)."""
-        g = self.graph
-        self.state[i] = WAITING
-        bad = [p for p in g.deps[i] if self.state[p] in (FAILED_STATE, BLOCKED, UNSELECTED)]
-        if bad:
-            self.state[i] = BLOCKED
-            self.emit(ev.TaskBlocked(g.hashes[i], g.names[i], f"needs {g.names[bad[0]]}"))
-            self._block_dependents(i, f"needs {g.names[i]}, which is blocked")
-        elif self.missing[i] == 0:
-            self.state[i] = READY
-            self.ready.append(i)
-
-    def _fail(self, i: int, error: str, tb: str, pid: int = 0, record: bool = False) -> None:
+    def _fail(self, i: int, error: str, tb: str, pid: int = 0, record: bool = False,
+              ran: bool = False) -> None:
         """Mark ``i`` failed; ``record`` keeps the error in the store for ``status``
         and ``monitor`` when no worker could (the worker records its own)."""
         g = self.graph
         if record:
             with contextlib.suppress(OSError):
                 self.store.save_failure(g.hashes[i], f"{g.names[i]}\n{tb or error}\n")
-        self.state[i] = FAILED_STATE
-        self.result.failures.append(Failure(g.names[i], g.hashes[i], error, tb))
+        assert self.s is not None
+        blocked = st.task_failed(self.s, i, ran)
+        self.failures.append(Failure(g.names[i], g.hashes[i], error, tb))
         self.emit(ev.TaskFailed(g.hashes[i], g.names[i], error, tb, pid, time.time()))
-        self._block_dependents(i, f"needs {g.names[i]}, which failed")
+        self._emit_blocked(blocked)
         if not self.keep_going:
             self._stopping = True
 
-    def _block_dependents(self, i: int, reason: str) -> None:
-        g, state = self.graph, self.state
-        stack = list(g.dependents[i])
-        while stack:
-            d = stack.pop()
-            if state[d] in (WAITING, READY):
-                if state[d] == READY:
-                    self.ready.remove(d)
-                state[d] = BLOCKED
-                self.emit(ev.TaskBlocked(g.hashes[d], g.names[d], reason))
-                stack.extend(g.dependents[d])
+    def _emit_blocked(self, blocked: st.Blocked) -> None:
+        g = self.graph
+        for d, reason in blocked:
+            self.emit(ev.TaskBlocked(g.hashes[d], g.names[d], reason))
 
-    def _discard_pool(self, pool: Executor) -> None:
+    def _discard_pool(self, pool: Pool) -> None:
         """Drop a broken pool (once: several of its futures report the breakage)."""
-        if pool is self.executor:
-            pool.shutdown(wait=False, cancel_futures=True)
-            self.executor = None
+        if pool is self.pool:
+            pool.shutdown(wait=False, cancel=True)
+            self.pool = None
 
     def _recover_crash(self, batch: list[int]) -> None:
         """A worker died (killed, segfault, out of memory): the pool is broken.
@@ -481,13 +413,11 @@ class Scheduler:
             info = self.store.lock_info(h)
             if self._dead_local_owner(info):
                 self.store.break_lock(h, info)
-            if i in self.suspects and len(batch) == 1:  # it ran alone: it is the culprit
-                self._fail(i, "the worker process running this task died (killed by a "
-                           "signal, out of memory, or a crash in native code)", "", record=True)
-            else:
-                self.suspects.add(i)
-                self.state[i] = READY
-                self.ready.appendleft(i)
+        assert self.s is not None
+        for i in st.worker_died(self.s, batch):  # it ran alone: it is the culprit
+            self._fail(i, "the worker process running this task died (killed by a "
+                       "signal, out of memory, or a crash in native code)", "", record=True,
+                       ran=True)
 
     # ---- tasks held by others ---------------------------------------------
 
@@ -501,7 +431,8 @@ class Scheduler:
         await asyncio.sleep(self._backoff)
         self._backoff = min(self._backoff * 2, POLL_MAX)
         changes: list[tuple[int, str, LockInfo | None]] = []
-        for i in list(self.elsewhere):
+        assert self.s is not None
+        for i in list(self.s.elsewhere):
             h = self.graph.hashes[i]
             if await self.store.aexists(h):
                 changes.append((i, "done", None))
@@ -519,17 +450,16 @@ class Scheduler:
         if changes:
             self._backoff = POLL_FIRST
         now = time.time()
-        g = self.graph
+        g, s = self.graph, self.s
+        assert s is not None
         for i, what, info in changes:
-            if self.state[i] != ELSEWHERE:
+            if s.state[i] is not TaskState.ELSEWHERE:
                 continue
-            self.elsewhere.discard(i)
             if what == "done":
                 self.emit(ev.TaskDoneElsewhere(g.hashes[i], g.names[i], now))
-                self._mark_done(i)
+                st.task_done_elsewhere(s, i)
             elif what == "free":
-                self.state[i] = READY
-                self.ready.appendleft(i)
+                st.task_freed(s, i)
             else:
                 owner = f"PID {info.pid} on {info.host}" if info and info.pid else "another worker"
                 self._fail(i, f"marked failed by {owner} (jug --keep-failed); "
@@ -542,31 +472,31 @@ class Scheduler:
         if not force and now - self._last_progress < PROGRESS_EVERY:
             return
         self._last_progress = now
-        running = sum(len(b) for b in self.inflight.values())
-        self.emit(ev.Progress(self.result.done, self.result.total, running,
-                              len(self.result.failures), len(self.elsewhere), now))
+        s = self.s
+        assert s is not None
+        self.emit(ev.Progress(s.done, len(self.graph), s.running, len(self.failures),
+                              len(s.elsewhere), now))
 
     def _shutdown(self) -> None:
         if self._poll is not None:
             self._poll.cancel()
-        if self.executor is None:
+        pool = self.pool
+        if pool is None:
             return
-        if self.result.interrupted is None and not self.inflight:
-            self.executor.shutdown(wait=True)
+        if self.interrupted is None and not self._inflight:
+            pool.shutdown(wait=True)
             return
-        from jug_async.run.pool import terminate
-
-        pids = terminate(self.executor)
+        pids = pool.terminate()
         # Every lock the stopped workers held: those of the running tasks and any
         # whose background release had not happened yet.
         for h in self.store.list_locks():
             info = self.store.lock_info(h)
             if info is not None and info.pid in pids and info.host == self._host:
                 self.store.unlock(h)
-        for fut in self.inflight:  # the pool is gone: their outcome is moot
+        for fut in self._inflight:  # the pool is gone: their outcome is moot
             if fut.done():
                 fut.exception()  # mark as retrieved (a BrokenProcessPool)
             else:
                 fut.cancel()
-        self.inflight.clear()
-        self._pool_of.clear()
+        self._inflight.clear()
+
