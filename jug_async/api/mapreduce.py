@@ -30,12 +30,18 @@ def _get_function(f: Any) -> Any:
     return f
 
 
+def _plain(f: Any) -> Any:
+    """At run time only the function matters: jug's ``_get_function`` without the
+    hash (which a worker could not compute: the TaskGenerator is not its module's)."""
+    return f.f if getattr(f, "_jug_is_task_generator", False) else f
+
+
 def _jug_map_reduce(reducer: Callable, mapper: Callable | None, inputs: Sequence) -> Any:
-    return functools.reduce(_get_function(reducer), _jug_map(_get_function(mapper), inputs))
+    return functools.reduce(_plain(reducer), _jug_map(_plain(mapper), inputs))
 
 
 def _jug_reduce(reducer: Callable, inputs: Sequence) -> Any:
-    return functools.reduce(_get_function(reducer), chain(inputs))
+    return functools.reduce(_plain(reducer), chain(inputs))
 
 
 def _jug_map(mapper: Callable | None, es: Iterable) -> list:

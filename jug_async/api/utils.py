@@ -56,7 +56,9 @@ class CustomHash:
 
 def hash_with_mtime_size(path: str | bytes) -> bytes:
     """A hash of ``path`` with the file's mtime and size (``timed_path``)."""
-    st = os.stat(path)
+    # jug rebuilds the stat_result from its sequence, which makes st_mtime a whole
+    # number of seconds: done the same way, or the hashes differ.
+    st = os.stat_result(os.stat(path))
     return hash_one((path, st.st_mtime, st.st_size))
 
 
