@@ -15,6 +15,7 @@ clock in between, so a jump of the reader's wall clock changes nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import time
@@ -33,10 +34,8 @@ def store_time(directory: str) -> float:
         return os.fstat(fd).st_mtime
     finally:
         os.close(fd)
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
-        except FileNotFoundError:
-            pass
 
 
 class StoreClock:
