@@ -17,7 +17,7 @@ def test_two_runners_with_riders_run_each_task_once(jugfile, spawn, executions,
                                                      load_results, assert_same) -> None:
     jugfile("chains.py")
     runners = [spawn("jug_async", "run", "chains.py", "-j", "2") for _ in range(2)]
-    assert [r.wait(120) for r in runners] == [0, 0], [r.stderr() for r in runners]
+    assert [r.wait(120) for r in runners] == [0, 0], [r.stderr for r in runners]
     assert executions() == expected()
     res = load_results("jug_async", "chains.py")["results"]
     for i in range(40):
@@ -37,3 +37,21 @@ def test_rider_of_a_failed_producer_is_blocked_not_run(jugfile, run_cli, executi
     res = load_results("jug_async", "chains.py")["results"]
     assert res["consume 13"] == "<<not loadable>>"
     assert res["consume 12"] == sum(range(12))
+
+
+def test_rider_of_a_result_that_could_not_be_saved_is_not_saved(jugfile, run_cli, jug,
+                                                                 jug_status_totals,
+                                                                 executions) -> None:
+    """``total`` rides with ``numbers`` and computes from its in-memory generator,
+    but ``numbers`` cannot be saved: ``total`` must not be saved either (the store
+    would hold a Complete task whose input is not there)."""
+    jugfile("unsaveable.py")
+    r = run_cli("run", "unsaveable.py", "-j", "1", "--keep-going")
+    assert r.returncode == 1, r.stderr
+    assert "unsaveable.numbers" in r.stderr and "while saving its result" in r.stderr
+    assert executions()["numbers"] == 1 and executions()["fine"] == 1
+    totals = jug_status_totals(jug("status", "unsaveable.py").stdout)
+    assert totals["Complete"] == 2, totals  # fine and the total of fine; not the rider
+    s = run_cli("status", "unsaveable.py")
+    row = next(line for line in s.stdout.splitlines() if line.endswith("unsaveable.total"))
+    assert row.split()[3] == "1", s.stdout  # Complete: only the total of fine

@@ -289,7 +289,16 @@ def _call(spec: TaskSpec) -> Any:
 
 def _save(store: Store, items: list[tuple[str, Any]], timings: list[tuple[TaskSpec, float]],
           pid: int) -> list[Outcome]:
-    """Group-commit the batch; if that fails, save one by one to find the culprit."""
+    """Group-commit the batch; if that fails, save one by one to find the culprit.
+
+    A task is never saved unless every input it used is: a rider whose input
+    (computed earlier in this batch) could not be saved is not saved either,
+    and is reported SKIPPED. Its value rests on a result that exists nowhere on
+    disk; saved, ``status`` would show it Complete above a Failed input, and it
+    would never be recomputed once that input is fixed. SKIPPED makes the
+    scheduler treat it as a rider whose input failed: blocked in this run, run
+    again with its input in the next.
+    """
     assert _state is not None
     if not items:
         return []
@@ -301,12 +310,20 @@ def _save(store: Store, items: list[tuple[str, Any]], timings: list[tuple[TaskSp
     save_seconds = time.perf_counter() - t0
     total_bytes = sum(sizes) if sizes else 0
     outcomes = []
+    unsaved: set[str] = set()  # results of this batch that could not be saved
     for i, ((h, result), (spec, seconds)) in enumerate(zip(items, timings, strict=True)):
         if sizes is None:
+            if spec.after in unsaved:
+                unsaved.add(h)
+                with contextlib.suppress(Exception):  # in case the group commit got it in
+                    store.remove(h)
+                outcomes.append(Outcome(h, SKIPPED, seconds, 0, pid))
+                continue
             try:
                 nbytes = store.dump(h, result)
             except Exception as e:
                 outcomes.append(_failed(store, spec, e, seconds, pid, when="saving its result"))
+                unsaved.add(h)
                 continue
         else:
             nbytes = sizes[i]
