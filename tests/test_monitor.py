@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import signal
@@ -144,23 +143,33 @@ def test_monitor_thread_backs_off_and_wakes_on_poke(tmp_path):
     got = threading.Event()
 
     def on_snapshot(snap) -> None:
-        times.append(time.monotonic())
+        times.append(snap.at)
         got.set()
 
-    monitor = Monitor(poller, on_snapshot, interval=0.02, max_interval=0.16)
+    # No clock reading: the delays it chose are read back, and the poke is shown
+    # to wake it from a wait that would otherwise last minutes.
+    delays: list[float] = []
+    monitor = Monitor(poller, on_snapshot, interval=0.01, max_interval=0.04)
+    real_next = monitor.backoff.next
+    monitor.backoff.next = lambda changed: delays.append(real_next(changed)) or delays[-1]
     monitor.start()
     try:
-        wait_until(lambda: len(times) >= 6)
-        gaps = [b - a for a, b in itertools.pairwise(times)]
-        assert gaps[-1] > gaps[0] * 2.5  # nothing changes: the delay grows
-        wait_until(lambda: monitor.backoff.delay == 0.16)
-        got.clear()
-        t = time.monotonic()
-        monitor.poke()
-        assert got.wait(2) and time.monotonic() - t < 0.12
+        wait_until(lambda: len(delays) >= 5)
+        assert delays[:5] == [0.01, 0.02, 0.04, 0.04, 0.04]  # nothing changes: it grows
     finally:
         monitor.stop()
     assert not monitor._thread.is_alive()
+    slow = Monitor(poller, on_snapshot, interval=300, max_interval=600)
+    polls = len(times)
+    slow.start()
+    try:
+        wait_until(lambda: len(times) > polls)  # its first poll; now it waits 5 minutes
+        got.clear()
+        slow.poke()
+        assert got.wait(30)
+    finally:
+        slow.stop()
+    assert not slow._thread.is_alive()
 
 
 def test_monitor_reports_store_errors_and_keeps_going(tmp_path):
