@@ -12,6 +12,6 @@ To add a subcommand, write its module here and list it in ``COMMANDS``;
 
 from __future__ import annotations
 
-from jug_async.commands import graph, monitor, run, status
+from jug_async.commands import graph, monitor, run, shell, status
 
-COMMANDS = (run, status, monitor, graph)
+COMMANDS = (run, status, monitor, graph, shell)
