@@ -157,7 +157,7 @@ def test_undecodable_result_is_a_store_error(jugdir: str) -> None:
 @pytest.mark.parametrize("group_sync", [True, False])
 def test_dump_many_leaves_no_temp_files(jugdir: str, group_sync: bool) -> None:
     store = FileStore(jugdir)
-    store._group_sync = group_sync  # exercise both the syncfs and the fsync path
+    store.disk.group_sync = group_sync  # exercise both the syncfs and the fsync path
     items = [(H(i), {"i": i}) for i in range(20)]
     assert len(store.dump_many(items)) == 20
     assert temp_files(jugdir) == []
@@ -187,14 +187,14 @@ def test_a_write_stopped_half_way_leaves_no_temp_file(jugdir: str) -> None:
 
     store = FileStore(jugdir)
     with pytest.raises(Stopped):
-        store._write_temp(write_then_stop, sync=True)
+        store.disk.write_temp(write_then_stop, sync=True)
     assert temp_files(jugdir) == []
 
 
 def test_group_sync_is_detected_on_local_disk(jugdir: str) -> None:
     store = FileStore(jugdir)
     store.dump_many([(H(1), 1), (H(2), 2)])
-    assert isinstance(store._group_sync, bool)
+    assert isinstance(store.disk.group_sync, bool)
 
 
 # -- the pack (jug pack) -------------------------------------------------------
@@ -318,7 +318,7 @@ def test_a_failed_link_gives_back_the_locks_of_its_batch(
         real_link(src, dst)
 
     store = FileStore(jugdir)
-    store._group_sync = group_sync
+    store.disk.group_sync = group_sync
     store.try_lock(H(9))
     monkeypatch.setattr(os, "link", link_or_fail)
     with pytest.raises(OSError, match="No space left"):
@@ -387,6 +387,30 @@ def test_list_locks_skips_foreign_files(jugdir: str) -> None:
     for name in ("pack-save.lock", "notes.txt", f".{H(2)}.breaking.x"):
         open(os.path.join(jugdir, "locks", name), "w").close()
     assert store.list_locks() == {H(1)}
+
+
+@pytest.mark.parametrize("kind", ["directory", "symlink loop", "fifo"])
+async def test_a_lock_that_cannot_be_read_is_locked_by_an_unknown_owner(
+        jugdir: str, kind: str) -> None:
+    """Readers (lock_info, list_locks, status, monitor) never fail on a lock path
+    they cannot read, and treat it as jug does: locked."""
+    from jug_async.view.monitor import read_locks
+    from jug_async.view.status import StoreSnapshot
+
+    store, h = FileStore(jugdir), H(kind)
+    store.try_lock(H("plain"))
+    path = os.path.join(jugdir, "locks", f"{h}.lock")
+    {"directory": os.mkdir, "fifo": os.mkfifo,
+     "symlink loop": lambda p: os.symlink(os.path.basename(p), p)}[kind](path)
+    info = store.lock_info(h)
+    assert info is not None and info.hash == h
+    assert (info.pid, info.host, info.created, info.failed) == (None, None, None, False)
+    assert await store.alock_info(h) == info
+    assert store.list_locks() == {h, H("plain")}
+    assert {i.hash for i in read_locks(store)} == {h, H("plain")}
+    assert h in StoreSnapshot.read(store).locked
+    assert store.try_lock(h) is False and store.try_lock_many([h]) == [False]
+    assert file_store(jugdir).getlock(h).get() is False  # jug agrees: it is taken
 
 
 async def test_alock_info_reads_jug_locks(jugdir: str) -> None:

@@ -1,0 +1,111 @@
+"""jug's pack (``jug pack``): small results in one file, ``packs/jugpack``.
+
+The pack is a value-encoded dict from bytes hashes to values. jug reads it once
+when its store opens and rewrites it under ``locks/pack-save.lock``. jug-async
+reads it lazily, notices a rewrite by one ``stat``, and only ever removes keys
+from it (so a packed value never shadows a newer result file).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from jug_async.errors import StoreError
+from jug_async.store.encoding import decode_from, encode_to
+from jug_async.store.file.durable import Disk
+from jug_async.store.file.locks import create_lock
+
+_PACK_LOCK_PATIENCE = 60.0  # seconds; jug holds pack-save only while rewriting the pack
+_MISSING = object()
+
+Signature = tuple[int, int, int]  # inode, mtime_ns, size: changes when the pack is rewritten
+
+
+class Pack:
+    """The pack's contents (str hash -> value), cached; safe between threads."""
+
+    def __init__(self, jugdir: str, disk: Disk) -> None:
+        self.path = os.path.join(jugdir, "packs", "jugpack")
+        self._lock_path = f"{jugdir}/locks/pack-save.lock"
+        self._disk = disk
+        self._mutex = threading.Lock()
+        self._values: dict[str, Any] | None = None  # read lazily
+        self._sig: Signature | None = None
+
+    def cached(self) -> dict[str, Any] | None:
+        """The contents as last read, without touching the disk (None: never read)."""
+        return self._values
+
+    def current(self, *, refresh: bool = False) -> dict[str, Any]:
+        """The contents, read once; ``refresh`` re-reads them (one stat when
+        unchanged) so a ``jug pack`` run meanwhile is noticed."""
+        with self._mutex:
+            if self._values is None or refresh:
+                try:
+                    st = os.stat(self.path)
+                    sig: Signature | None = (st.st_ino, st.st_mtime_ns, st.st_size)
+                except FileNotFoundError:
+                    sig = None
+                if self._values is None or sig != self._sig:
+                    self._values, self._sig = self._read()
+            return self._values
+
+    def _read(self) -> tuple[dict[str, Any], Signature | None]:
+        try:
+            with open(self.path, "rb") as f:
+                st = os.fstat(f.fileno())
+                raw = decode_from(f)
+        except FileNotFoundError:
+            return {}, None
+        except StoreError as exc:
+            raise StoreError(f"pack {self.path}: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise StoreError(f"pack {self.path} does not hold a dict")
+        values = {(k.decode("ascii") if isinstance(k, bytes) else k): v for k, v in raw.items()}
+        return values, (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def drop(self, hashes: Sequence[str]) -> set[str]:
+        """Remove ``hashes`` from the pack on disk; the ones that were there.
+        Touches nothing when none is packed."""
+        pack = self.current(refresh=True)
+        if not any(h in pack for h in hashes):
+            return set()
+        dropped: set[str] = set()
+        with self._pack_lock(), self._mutex:
+            try:
+                with open(self.path, "rb") as f:
+                    raw = decode_from(f)
+            except FileNotFoundError:
+                raw = {}
+            if not isinstance(raw, dict):
+                raise StoreError(f"pack {self.path} does not hold a dict")
+            for h in hashes:
+                for key in (h.encode("ascii"), h):
+                    if raw.pop(key, _MISSING) is not _MISSING:
+                        dropped.add(h)
+            if dropped:
+                self._disk.replace(lambda out: encode_to(raw, out), self.path)
+            self._values = None  # re-read next time; cheap next to a rewrite
+        return dropped
+
+    @contextmanager
+    def _pack_lock(self) -> Iterator[None]:
+        """jug's ``pack-save`` lock, waited for with backoff."""
+        deadline = time.monotonic() + _PACK_LOCK_PATIENCE
+        delay = 0.05
+        while not create_lock(self._lock_path):
+            if time.monotonic() > deadline:
+                raise StoreError(f"{self._lock_path} held for over {_PACK_LOCK_PATIENCE:.0f} s: "
+                                 "delete it if no jug process is rewriting the pack")
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        try:
+            yield
+        finally:
+            with suppress(OSError):
+                os.unlink(self._lock_path)
