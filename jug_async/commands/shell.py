@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import code
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -61,7 +62,7 @@ def helpers(graph: TaskGraph, namespace: dict[str, Any]) -> dict[str, Callable[.
     def load_all() -> None:
         """Replace every (non-dunder) name of the namespace by its value."""
         for k, v in list(namespace.items()):
-            if k.startswith("__") and k.endswith("__") or k in ours:
+            if (k.startswith("__") and k.endswith("__")) or k in ours:
                 continue
             try:
                 namespace[k] = value(v)
@@ -112,9 +113,7 @@ def interact(namespace: dict[str, Any], *, plain: bool = False) -> None:
         else:
             InteractiveShellEmbed(banner1=BANNER + "\n", exit_msg="")(local_ns=namespace)
             return
-    try:
+    with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
-    except ImportError:
-        pass
     code.interact(banner=BANNER, local=namespace, exitmsg="")
     sys.stdout.flush()
