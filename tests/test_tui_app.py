@@ -256,7 +256,6 @@ async def test_100k_tasks_one_row_per_name_and_coalesced_renders():
     app = JugApp(source)
     source.attach = lambda app: setattr(source, "_app", app)  # events come from the test
     async with app.run_test(size=SIZE) as pilot:
-        t0 = time.perf_counter()
         source._on_event(ev.RunStarted("bench.py", "memory:", 32, len(g), 0,
                                        {f"bench.step{k}": 12_500 for k in range(8)}, {}))
         for i, h in enumerate(g.hashes):
@@ -264,16 +263,15 @@ async def test_100k_tasks_one_row_per_name_and_coalesced_renders():
             source._on_event(ev.TaskFinished(h, g.names[i], 0.001, 8, 4242, 2.0))
             if i % 10_000 == 0:
                 await pilot.pause()  # let the app run between bursts
-        fed = time.perf_counter() - t0
         await pilot.pause(0.4)
         counts = table_counts(app)
         assert app.query_one(NameTable).row_count == 8
         assert all(c["done"] == 12_500 and c["total"] == 12_500 for c in counts.values())
-        assert app.renders < 40, app.renders  # 200,000 events, a handful of renders
-        assert fed < 10, fed
-        t1 = time.perf_counter()
+        # 200,000 events, a handful of renders (counted, not timed: no wall clock)
+        assert app.renders < 40, app.renders
+        before = app.renders
         app.render_now()
-        assert time.perf_counter() - t1 < 0.5
+        assert app.renders == before + 1
 
 
 async def test_monitor_app_reads_the_store_read_only(tmp_path):
