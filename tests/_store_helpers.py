@@ -313,11 +313,6 @@ class FailureLogContract:
             with pytest.raises(StoreError):
                 store.load_failure(bad)
 
-    async def test_asave_failure(self, store: Store) -> None:
-        h = H("async")
-        await store.asave_failure(h, "async boom")
-        assert store.load_failure(h) == "async boom"
-
 
 # -- racing processes (bodies importable, so spawned children can run them) ---
 

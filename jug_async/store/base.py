@@ -192,8 +192,6 @@ class FailureLog(Protocol):
         """Delete the record of ``h``, if any."""
         ...
 
-    async def asave_failure(self, h: str, text: str) -> None: ...
-
 
 @runtime_checkable
 class Store(ResultStore, LockStore, FailureLog, Protocol):

@@ -33,7 +33,7 @@ class MemoryStore:
     def describe(self) -> str:
         return "memory:"
 
-    # -- results -------------------------------------------------------------
+    # -- ResultStore ---------------------------------------------------------
 
     def listing(self) -> set[str]:
         with self._mutex:
@@ -41,6 +41,9 @@ class MemoryStore:
 
     def exists(self, h: str) -> bool:
         return check_hash(h) in self._results
+
+    async def aexists(self, h: str) -> bool:
+        return self.exists(h)  # nothing here can block
 
     def load(self, h: str) -> Any:
         try:
@@ -63,7 +66,7 @@ class MemoryStore:
         with self._mutex:
             return self._results.pop(check_hash(h), None) is not None
 
-    # -- locks ---------------------------------------------------------------
+    # -- LockStore -----------------------------------------------------------
 
     def try_lock(self, h: str) -> bool:
         with self._mutex:
@@ -96,6 +99,9 @@ class MemoryStore:
     def lock_info(self, h: str) -> LockInfo | None:
         return self._locks.get(check_hash(h))
 
+    async def alock_info(self, h: str) -> LockInfo | None:
+        return self.lock_info(h)  # nothing here can block
+
     def break_lock(self, h: str, seen: LockInfo) -> bool:
         with self._mutex:
             if self._locks.get(check_hash(h)) != seen:
@@ -103,7 +109,7 @@ class MemoryStore:
             del self._locks[h]
             return True
 
-    # -- failure records -----------------------------------------------------
+    # -- FailureLog ----------------------------------------------------------
 
     def save_failure(self, h: str, text: str) -> None:
         self._failures[check_hash(h)] = text
@@ -117,14 +123,3 @@ class MemoryStore:
 
     def clear_failure(self, h: str) -> None:
         self._failures.pop(check_hash(h), None)
-
-    # -- async variants: nothing here can block ------------------------------
-
-    async def aexists(self, h: str) -> bool:
-        return self.exists(h)
-
-    async def alock_info(self, h: str) -> LockInfo | None:
-        return self.lock_info(h)
-
-    async def asave_failure(self, h: str, text: str) -> None:
-        self.save_failure(h, text)

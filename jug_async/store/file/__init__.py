@@ -128,6 +128,3 @@ class FileStore:
 
     def clear_failure(self, h: str) -> None:
         self.failures.clear_failure(h)
-
-    async def asave_failure(self, h: str, text: str) -> None:
-        await self.failures.asave_failure(h, text)

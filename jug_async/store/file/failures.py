@@ -7,7 +7,6 @@ atomically (never seen half-written) but not fsynced, as many may fail at once.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from contextlib import suppress
 
@@ -47,6 +46,3 @@ class Failures:
     def clear_failure(self, h: str) -> None:
         with suppress(FileNotFoundError):
             os.unlink(self.path(check_hash(h)))
-
-    async def asave_failure(self, h: str, text: str) -> None:
-        await asyncio.to_thread(self.save_failure, h, text)
