@@ -302,7 +302,14 @@ def run_live(scheduler: Scheduler, *, forward: Callable[[Event], None] | None = 
 
 
 def run_monitor(graph: TaskGraph, store: Store, *, jugfile: str, interval: float) -> int:
-    """``monitor``: the app on this terminal, polling the store, until the user quits."""
-    require_terminal("monitor")
+    """``monitor``: the app on this terminal, polling the store, until the user quits.
+    Served to a browser (``webstatus``), Textual's web driver replaces the terminal."""
+    if not served_to_browser():
+        require_terminal("monitor")
     make_monitor_app(graph, store, jugfile=jugfile, interval=interval).run()
     return 0
+
+
+def served_to_browser() -> bool:
+    """textual-serve (``webstatus``) runs the app with Textual's web driver, on pipes."""
+    return "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
