@@ -42,6 +42,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="after a failure, run everything that does not depend on it")
     parser.add_argument("--tui", action="store_true",
                         help="full-screen live view (q asks whether to stop the run; ? for keys)")
+    parser.add_argument("--exit-when-done", action="store_true",
+                        help="with --tui: quit the screen as soon as the run ends, without "
+                        "waiting for q (for scripts); the summary and exit status follow")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -77,17 +80,21 @@ def _run_once(args: argparse.Namespace, session: Session) -> RunResult:
         if scheduler.ready:
             pools.prestart()  # before any display or event-loop thread exists
     try:
-        return _run_tui(scheduler, display, pools) if args.tui else pool.run(scheduler.run())
+        if args.tui:
+            return _run_tui(scheduler, display, pools, args.exit_when_done)
+        return pool.run(scheduler.run())
     finally:
         pools.close()
         display.close()
 
 
-def _run_tui(scheduler: Scheduler, display: ProgressDisplay, pools: pool.PoolFactory) -> RunResult:
+def _run_tui(scheduler: Scheduler, display: ProgressDisplay, pools: pool.PoolFactory,
+             exit_when_done: bool = False) -> RunResult:
     from jug_async.tui.app import run_live  # Textual loads only when asked for
 
     display.quiet = True  # collects the summary table, prints nothing meanwhile
-    return run_live(scheduler, forward=display, before=pools.prestart)
+    return run_live(scheduler, forward=display, before=pools.prestart,
+                    exit_when_done=exit_when_done)
 
 
 def report(result: RunResult) -> int:

@@ -63,9 +63,10 @@ class JugApp(App[RunResult | None]):
         Binding("escape", "clear_filter", show=False),
     ]
 
-    def __init__(self, source: Source, *, tick: bool = True) -> None:
+    def __init__(self, source: Source, *, tick: bool = True, exit_when_done: bool = False) -> None:
         super().__init__()
         self.source = source
+        self.exit_when_done = exit_when_done  # scripts: quit once the run ends, keyless
         self.failures_only = False
         self.quitting = False
         self.renders = 0  # how many times the screen was rendered (tests)
@@ -138,7 +139,7 @@ class JugApp(App[RunResult | None]):
 
     def on_run_ended(self, message: RunEnded) -> None:
         self.render_now()
-        if self.quitting:
+        if self.quitting or self.exit_when_done:
             self.exit(message.result)
             return
         if message.error is not None:
@@ -249,17 +250,18 @@ class JugApp(App[RunResult | None]):
         self.source.close()
 
 
-def make_app(source: Source, *, tick: bool = True) -> JugApp:
+def make_app(source: Source, *, tick: bool = True, exit_when_done: bool = False) -> JugApp:
     """The app factory: tests and the CLI build every app through here."""
-    return JugApp(source, tick=tick)
+    return JugApp(source, tick=tick, exit_when_done=exit_when_done)
 
 
 def make_run_app(scheduler: Scheduler, *, host: str | None = None,
                  clock: Callable[[], float] = time.time, lock_scan: float = 0.5,
-                 forward: Callable[[Event], None] | None = None) -> JugApp:
+                 forward: Callable[[Event], None] | None = None,
+                 exit_when_done: bool = False) -> JugApp:
     """A live run: the scheduler runs inside the app's loop."""
     return make_app(LiveRun(scheduler, host=host, clock=clock, lock_scan=lock_scan,
-                            forward=forward))
+                            forward=forward), exit_when_done=exit_when_done)
 
 
 def make_monitor_app(graph: TaskGraph, store: Store, *, jugfile: str = "",
@@ -275,8 +277,10 @@ def make_fixed_app(snapshot: Snapshot, tasks: dict[str, list[TaskRow]] | None = 
 
 
 def run_live(scheduler: Scheduler, *, forward: Callable[[Event], None] | None = None,
-             before: Callable[[], None] = lambda: None) -> RunResult:
-    """``run --tui``: the app on this terminal until the user quits; the run's result.
+             before: Callable[[], None] = lambda: None,
+             exit_when_done: bool = False) -> RunResult:
+    """``run --tui``: the app on this terminal until the user quits (or, with
+    ``exit_when_done``, until the run ends); the run's result.
 
     The workers' output goes to a log file meanwhile (named on stderr afterwards);
     ``before`` runs once that is so and before the app starts (to fork workers).
@@ -285,7 +289,7 @@ def run_live(scheduler: Scheduler, *, forward: Callable[[Event], None] | None = 
         JugAsyncError: no terminal, or the app ended before the scheduler did.
     """
     require_terminal("--tui")
-    app = make_run_app(scheduler, forward=forward)
+    app = make_run_app(scheduler, forward=forward, exit_when_done=exit_when_done)
     with output_to_log() as log:
         before()
         pool.run(app.run_async())
