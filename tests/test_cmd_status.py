@@ -3,8 +3,11 @@ same line, the same counts, and one cache file both tools read and write."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
+
+import pytest
 
 CACHE = ".jugstatus.sqlite3"
 
@@ -92,6 +95,13 @@ def test_a_cache_that_is_not_sqlite_is_one_line_and_exit_2(run_cli, jugfile, tmp
     assert (tmp_path / CACHE).read_bytes() == b"not a database" * 100  # nothing touched
 
 
-def test_help_states_exit_codes(run_cli):
-    r = run_cli("status", "--help")
-    assert "Exit status: 0" in " ".join(r.stdout.split())
+@pytest.mark.parametrize("command", ["status", "graph", "shell", "webstatus"])
+def test_help_states_exit_codes(run_cli, command):
+    r = run_cli(command, "--help")
+    assert r.returncode == 0 and "Exit status: 0" in " ".join(r.stdout.split())
+
+
+def test_version_is_bare_as_jugs(run_cli, jug):
+    ours, theirs = run_cli("--version"), jug("--version")
+    assert re.fullmatch(r"\d+\.\d+\.\d+\n", ours.stdout) and ours.returncode == 0
+    assert re.fullmatch(r"\d+\.\d+\.\d+\n", theirs.stdout)  # jug's format: the number only
