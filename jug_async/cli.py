@@ -1,35 +1,53 @@
 """``jug-async``: build the parser from ``commands/``, dispatch, set the exit status.
 
-No scheduling logic lives here. User mistakes (a missing jugfile, a syntax
-error, a bad store) are reported as one line on stderr with exit status 2; a
-failed task gives exit status 1 with its name and traceback on stderr.
+No scheduling logic lives here. Defaults come from jug's configuration files
+(``config.py``); the command line wins. User mistakes (a bad option, a missing
+jugfile, a syntax error, a bad store or jugrc) are reported as one line on
+stderr with exit status 2; a failed task gives exit status 1 with its name and
+traceback on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from jug_async import __version__
+from jug_async import __version__, config
 from jug_async.commands import COMMANDS
-from jug_async.commands.common import EXIT_SIGNAL, EXIT_USAGE
+from jug_async.commands.common import (
+    EXIT_SIGNAL,
+    EXIT_USAGE,
+    add_jug_common_options,
+    apply_config,
+    finish,
+)
 from jug_async.errors import JugAsyncError
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(options: Mapping[str, str] | None = None,
+                 ) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The parser and each subcommand's parser (aliases included); ``options``
+    from the jugrc files become the subcommands' defaults."""
     parser = argparse.ArgumentParser(
         prog="jug-async",
         description="Run a jug jugfile on every core with one scheduler per host. "
-        "Uses jug 2.7's store and locks: jug and jug-async workers can share a jugdir.",
+        "Uses jug 2.7's store and locks: jug and jug-async workers can share a jugdir. "
+        "Reads jug's configuration files (~/.config/jug/jugrc, .jugrc, ...).",
     )
     parser.add_argument("--version", action="version", version=__version__)  # bare, as jug
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parsers: dict[str, argparse.ArgumentParser] = {}
     for command in COMMANDS:
-        p = sub.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION)
+        p = sub.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION,
+                           epilog=getattr(command, "EXIT_STATUS", None))
         command.configure(p)
+        add_jug_common_options(p)
+        if options:
+            apply_config(p, command, options)
         p.set_defaults(main=command.main)
-    return parser
+        parsers[command.NAME] = p
+    return parser, parsers
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -39,13 +57,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, user_args = argv[:cut], argv[cut + 1:]
-    args = build_parser().parse_args(argv)
+    try:
+        options = config.load()
+    except JugAsyncError as e:
+        print(f"jug-async: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    parser, parsers = build_parser(options)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # the subcommand's usage, not the top-level one
+        parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     args.args = [*getattr(args, "args", []), *user_args]
     try:
+        finish(args)
         return args.main(args)
     except JugAsyncError as e:
         print(f"jug-async: error: {e}", file=sys.stderr)
+        _maybe_debug(args, e)
+        return EXIT_USAGE
+    except OSError as e:  # the filesystem said no: one line, not a traceback
+        where = f": {e.filename}" if e.filename else ""
+        print(f"jug-async: error: {e.strerror or e}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("jug-async: interrupted", file=sys.stderr)
         return EXIT_SIGNAL["SIGINT"]
+
+
+def _maybe_debug(args: argparse.Namespace, error: BaseException) -> None:
+    """``--pdb``: post-mortem on what the jugfile raised while loading."""
+    cause = error.__cause__
+    if getattr(args, "pdb", False) and cause is not None and cause.__traceback__ is not None:
+        import pdb
+
+        pdb.post_mortem(cause.__traceback__)

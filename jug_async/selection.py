@@ -29,3 +29,34 @@ def name_matcher(patterns: list[str]) -> Callable[[str], bool] | None:
                 return False
 
     return matches
+
+
+def pattern_matcher(pattern: str) -> Callable[[str], bool]:
+    """jug's ``--pattern``: ``/regex/`` searched anywhere in the name, otherwise a
+    plain substring (``func`` also matches ``mod.func_other``).
+
+    Raises:
+        ValueError: an empty pattern (``''`` or ``'//'``): it would select every
+            task, and is most likely an unset shell variable; or a bad regex.
+    """
+    if pattern in ("", "//"):
+        raise ValueError("an empty --pattern would select every task")
+    if len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/"):
+        try:
+            regex = re.compile(pattern[1:-1])
+        except re.error as e:
+            raise ValueError(f"--pattern {pattern}: bad regular expression: {e}") from None
+    else:
+        regex = re.compile(re.escape(pattern))
+    return lambda task_name: regex.search(task_name) is not None
+
+
+def task_matcher(names: list[str], pattern: str | None = None) -> Callable[[str], bool] | None:
+    """``--name`` (any of ``names``) and ``--pattern`` combined: a task must match
+    every criterion given (jug's rule when a jugrc sets one and the command line
+    the other); None when neither is given."""
+    by_name = name_matcher(names)
+    by_pattern = pattern_matcher(pattern) if pattern is not None else None
+    if by_name is None or by_pattern is None:
+        return by_name or by_pattern
+    return lambda task_name: by_name(task_name) and by_pattern(task_name)

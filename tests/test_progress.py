@@ -163,7 +163,7 @@ def test_real_run_not_on_a_terminal_logs_plain_lines(tmp_path):
     assert proc.stderr.startswith("jug-async: tui_fail.py: 8 tasks, 0 already saved")
     assert len(re.findall(r"^FAILED tui_fail\.check \(\w{12}\): ValueError: odd input \d$",
                           proc.stderr, re.M)) == 3
-    assert "4/8 complete, 4 run here" in proc.stderr
+    assert "4/8 complete, 4 run here" in proc.stdout  # the summary table goes to stdout
 
 
 def test_plain_mode_writes_aligned_text_without_loading_rich():

@@ -12,6 +12,20 @@ To add a subcommand, write its module here and list it in ``COMMANDS``;
 
 from __future__ import annotations
 
-from jug_async.commands import graph, monitor, run, shell, status, webstatus
+from jug_async.commands import (
+    check,
+    cleanup,
+    count,
+    execute,
+    graph,
+    invalidate,
+    monitor,
+    run,
+    shell,
+    sleep_until,
+    status,
+    webstatus,
+)
 
-COMMANDS = (run, status, monitor, graph, shell, webstatus)
+COMMANDS = (run, execute, status, monitor, check, sleep_until, invalidate, cleanup, count,
+            graph, shell, webstatus)

@@ -66,6 +66,15 @@ class Failure:
     traceback: str
 
 
+@dataclass(frozen=True)
+class Waited:
+    """A task given up on: another process held its lock past ``wait_limit``."""
+
+    name: str
+    hash: str
+    owner: str  # "PID 12 on host", or "an unknown process" for an unreadable lock
+
+
 @dataclass
 class RunResult:
     total: int
@@ -74,6 +83,7 @@ class RunResult:
     failures: list[Failure] = field(default_factory=list)
     blocked: int = 0
     interrupted: str | None = None  # signal name when stopped by one
+    gave_up: list[Waited] = field(default_factory=list)  # held elsewhere past wait_limit
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,11 @@ class Scheduler:
             or failed), then end as a normal run.
         stop_requested: asked before each dispatch; once true, nothing new is
             dispatched, running tasks finish and the run ends normally.
+        wait_limit: seconds to wait without progress when all that is left is
+            held by other processes (jug's nr-wait-cycles x wait-cycle-time);
+            then the run ends normally, listing them in ``RunResult.gave_up``.
+            None waits for ever.
+        clock: monotonic seconds, for ``wait_limit`` (tests inject one).
     """
 
     def __init__(
@@ -135,6 +150,8 @@ class Scheduler:
         jugfile: str = "",
         max_executed: int | None = None,
         stop_requested: Callable[[], bool] | None = None,
+        wait_limit: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.graph = graph
         self.store = store
@@ -147,6 +164,10 @@ class Scheduler:
         self._jugfile = jugfile
         self.max_executed = max_executed
         self._stop_requested = stop_requested
+        self.wait_limit = wait_limit
+        self._clock = clock
+        self._waiting_since: float | None = None
+        self.gave_up: list[Waited] = []
         self.s: st.RunState | None = None
         self.failures: list[Failure] = []
         self.interrupted: str | None = None
@@ -209,7 +230,7 @@ class Scheduler:
         s = self.s
         assert s is not None
         r = RunResult(len(self.graph), s.done, s.executed, self.failures, s.blocked,
-                      self.interrupted)
+                      self.interrupted, self.gave_up)
         self._progress(force=True)
         self.emit(ev.RunFinished(r.executed, r.done, r.total, len(r.failures), r.blocked,
                                  r.interrupted is not None, time.perf_counter() - t0))
@@ -223,6 +244,8 @@ class Scheduler:
                 self._dispatch()
             held = self.paused and bool(s.ready) and not self._stopping  # wait for resume
             if not self._inflight and (self._stopping or not s.elsewhere) and not held:
+                return
+            if self._waited_too_long():
                 return
             waitables: set[asyncio.Future] = set(self._inflight)
             waitables.add(self._stop_signal)
@@ -245,8 +268,12 @@ class Scheduler:
             for fut in done:
                 if fut is self._poll:
                     self._poll = None
-                    self._apply_poll(fut.result())
+                    changes = fut.result()
+                    if changes:
+                        self._waiting_since = None  # progress: the wait starts again
+                    self._apply_poll(changes)
                 else:
+                    self._waiting_since = None
                     self._complete(fut)
             self._progress()
 
@@ -445,6 +472,31 @@ class Scheduler:
             elif self._dead_local_owner(info) and self.store.break_lock(h, info):
                 changes.append((i, "free", info))
         return changes
+
+    def _waited_too_long(self) -> bool:
+        """Only tasks held elsewhere are left and nothing changed for
+        ``wait_limit`` seconds: give up on them (jug's wait cycles)."""
+        s = self.s
+        assert s is not None
+        if (self.wait_limit is None or self._inflight or s.ready or not s.elsewhere
+                or self.paused):
+            self._waiting_since = None
+            return False
+        now = self._clock()
+        if self._waiting_since is None:
+            self._waiting_since = now
+        if now - self._waiting_since < self.wait_limit:
+            return False
+        g = self.graph
+        for i in sorted(s.elsewhere):
+            try:
+                info = self.store.lock_info(g.hashes[i])
+            except OSError:  # not a readable lock file (a directory, say)
+                info = None
+            owner = (f"PID {info.pid} on {info.host}" if info is not None and info.pid
+                     else "an unknown process")
+            self.gave_up.append(Waited(g.names[i], g.hashes[i], owner))
+        return True
 
     def _apply_poll(self, changes: list[tuple[int, str, LockInfo | None]]) -> None:
         if changes:

@@ -83,3 +83,53 @@ def render_table(table: dict[str, dict[str, int]], width: int = 100) -> str:
 
 def all_complete(table: dict[str, dict[str, int]]) -> bool:
     return all(row["Complete"] == sum(row.values()) for row in table.values())
+
+
+# ---- check, invalidate, cleanup: pure decisions over a graph and a listing ----------
+
+
+def check_complete(graph: TaskGraph, saved: set[str]) -> bool:
+    """``jug check``'s answer: walking the declarations from the last, every task
+    not needed by a saved task declared after it must be saved (so a finished
+    run whose intermediate results were removed still counts as complete)."""
+    hashes, deps = graph.hashes, graph.deps
+    covered: set[int] = set()
+    for i in reversed(graph.declared):
+        if i in covered:
+            continue
+        if hashes[i] not in saved:
+            return False
+        stack = list(deps[i])
+        while stack:
+            d = stack.pop()
+            if d not in covered:
+                covered.add(d)
+                stack.extend(deps[d])
+    return True
+
+
+def downstream(graph: TaskGraph, seeds: set[int]) -> set[int]:
+    """``seeds`` and every task that depends on one of them, directly or not
+    (what ``invalidate`` removes)."""
+    out = set(seeds)
+    stack = list(seeds)
+    while stack:
+        for d in graph.dependents[stack.pop()]:
+            if d not in out:
+                out.add(d)
+                stack.append(d)
+    return out
+
+
+def invalidation(graph: TaskGraph, seeds: set[int], saved: set[str]) -> dict[str, int]:
+    """``{task name: results that invalidating ``seeds`` removes}``, counted per
+    declaration as jug counts them, names sorted."""
+    down = downstream(graph, seeds)
+    counted = Counter(graph.names[i] for i in graph.declared
+                      if i in down and graph.hashes[i] in saved)
+    return dict(sorted(counted.items()))
+
+
+def unused(graph: TaskGraph, hashes: set[str]) -> set[str]:
+    """The hashes (results, failure records) no task of the graph uses."""
+    return hashes - set(graph.hashes)
