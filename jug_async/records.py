@@ -60,7 +60,7 @@ _EXTRA_FIELDS = {"lease_seconds": _number, "boot_id": _text, "pidns": _text,
                  "start_time": _integer, "token": _text}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LockRecord:
     """What a lock says about its owner. Every field is None when unknown: a lock
     read between its creation and its first write is empty, a foreign tool may
@@ -98,7 +98,7 @@ class LockRecord:
             raise ValueError(f"a lock record needs pid, host and created: {self!r}")
         if "\n" in self.host:
             raise ValueError(f"host name with a newline: {self.host!r}")
-        text = f"PID {self.pid} on HOSTNAME {self.host}\nLock created on {self.created}\n"
+        text = _jug_lines(self.pid, self.host, self.created)
         for name in _EXTRA_FIELDS:
             if (value := getattr(self, name)) is not None:
                 if "\n" in str(value):
@@ -118,29 +118,51 @@ class LockRecord:
         if isinstance(text, bytes):
             text = text.decode("utf-8", "replace")
         failed = mtime == FAILED_MTIME if mtime is not None else text.strip() == REDIS_FAILED
-        lines = text.split("\n")
-        pid = host = created = None
-        if m := _PID_HOST.fullmatch(lines[0]):
-            pid, host = int(m.group(1)), m.group(2)
-        if len(lines) > 1 and (m := _CREATED.fullmatch(lines[1])):
-            created = m.group(1)
-        extra: dict[str, object] = {}
-        for line in lines[2:]:
-            if (m := _EXTRA.fullmatch(line)) and (parse := _EXTRA_FIELDS.get(m.group(1))):
-                extra[m.group(1)] = parse(m.group(2))
-        return cls(pid, host, created, failed, **extra)  # type: ignore[arg-type]
+        if len(text) > _CACHED_TEXT:
+            return _parse(text, failed)
+        return _parse_cached(text, failed)
 
     def created_at(self) -> float | None:
         """``created`` as a timestamp (read as this host's local time, like jug)."""
         return None if self.created is None else parse_lock_date(self.created)
 
 
+def _parse(text: str, failed: bool) -> LockRecord:
+    lines = text.split("\n")
+    pid = host = created = None
+    if m := _PID_HOST.fullmatch(lines[0]):
+        pid, host = int(m.group(1)), m.group(2)
+    if len(lines) > 1 and (m := _CREATED.fullmatch(lines[1])):
+        created = m.group(1)
+    if len(lines) <= 3 and lines[-1] == "":  # jug's own text: no lease lines
+        return LockRecord(pid, host, created, failed)
+    extra: dict[str, object] = {}
+    for line in lines[2:]:
+        if (m := _EXTRA.fullmatch(line)) and (parse := _EXTRA_FIELDS.get(m.group(1))):
+            extra[m.group(1)] = parse(m.group(2))
+    return LockRecord(pid, host, created, failed, **extra)  # type: ignore[arg-type]
+
+
+# The locks of a batch share one text, and a status read sees few distinct
+# owners: parsing each text once keeps reading many locks as cheap as before
+# records had lease fields. Records are frozen, so sharing them is safe.
+_CACHED_TEXT = 1024  # longer texts are not a lock we wrote: parse, do not keep
+_parse_cached = functools.lru_cache(maxsize=512)(_parse)
+
+
 LEASE_FIELDS = tuple(f.name for f in fields(LockRecord) if f.name in _EXTRA_FIELDS)
 
 
 def lock_text(pid: int | None = None, host: str | None = None) -> str:
-    """The text of a new lock of this process (or of ``pid`` on ``host``)."""
-    return LockRecord.mine(pid, host).format()
+    """The text of a new lock of this process (or of ``pid`` on ``host``): jug's
+    two lines, as ``LockRecord.mine(pid, host).format()`` without building the
+    record (it is written once per batch of locks)."""
+    return _jug_lines(os.getpid() if pid is None else pid, hostname() if host is None else host,
+                      datetime.now().strftime(LOCK_DATE_FORMAT))
+
+
+def _jug_lines(pid: int, host: str, created: str) -> str:
+    return f"PID {pid} on HOSTNAME {host}\nLock created on {created}\n"
 
 
 def format_lock_date(when: datetime) -> str:

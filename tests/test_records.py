@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -94,8 +95,7 @@ def test_round_trips() -> None:
     for record in (mine, LockRecord(1, "", "x"), LEASED,
                    LockRecord(7, "h", "2024-01-01 (00h00.00)", token="t")):
         assert LockRecord.parse(record.format()) == record
-    assert LockRecord.parse(LEASED.format(), FAILED_MTIME) == LockRecord(
-        **{**LEASED.__dict__, "failed": True})
+    assert LockRecord.parse(LEASED.format(), FAILED_MTIME) == replace(LEASED, failed=True)
 
 
 def test_lease_lines_follow_jugs_two_lines() -> None:
@@ -118,12 +118,19 @@ def test_format_refuses_what_it_could_not_read_back() -> None:
 @pytest.mark.parametrize("text", [
     "", "\n", "garbage", b"\xff\xfe\x00binary", "PID x on HOSTNAME h\n",
     "PID 12\nLock created\n", "PID -3 on HOSTNAME h", "\n\n\n\n",
-    "lease_seconds: 300\n", "Lock created on 2024-03-01 (13h05.07)\n",
+    "lease_seconds: 300\n", "Lock created on 2024-03-01 (13h05.07)\n", "x\n" * 5000,
 ])
 def test_garbage_gives_an_unknown_owner(text: str | bytes) -> None:
     record = LockRecord.parse(text, 1234.0)
     assert (record.pid, record.host, record.failed) == (None, None, False)
     assert record.created_at() is None
+
+
+def test_a_long_text_parses_like_a_short_one() -> None:
+    """Short texts are parsed once and the record shared; long ones are not kept."""
+    text = LEASED.format()
+    padded = text + "note: " + "x" * 5000 + "\n"
+    assert LockRecord.parse(text) == LockRecord.parse(text) == LockRecord.parse(padded) == LEASED
 
 
 def test_unknown_and_bad_extra_lines_are_ignored() -> None:
