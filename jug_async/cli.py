@@ -64,9 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     parser, parsers = build_parser(options)
     args, unknown = parser.parse_known_args(argv)
-    if unknown:  # the subcommand's usage, not the top-level one
-        parsers[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
-    args.args = [*getattr(args, "args", []), *user_args]
+    options_left = [a for a in unknown if a.startswith("-")]
+    if options_left:  # the subcommand's usage, not the top-level one
+        parsers[args.command].error(f"unrecognized arguments: {' '.join(options_left)}")
+    # argparse hands out positionals in one go: jugfile arguments after an option
+    # (`run x.py -j 2 6`) come back unparsed. They are the jugfile's, in order.
+    args.args = [*getattr(args, "args", []), *unknown, *user_args]
     try:
         finish(args)
         return args.main(args)
