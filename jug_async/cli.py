@@ -58,11 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         cut = argv.index("--")
         argv, user_args = argv[:cut], argv[cut + 1:]
     try:
-        options = config.load()
-    except JugAsyncError as e:
+        parser, parsers = build_parser(config.load())
+    except JugAsyncError as e:  # a jugrc that is not INI, or a value of the wrong type
         print(f"jug-async: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    parser, parsers = build_parser(options)
     args, unknown = parser.parse_known_args(argv)
     options_left = [a for a in unknown if a.startswith("-")]
     if options_left:  # the subcommand's usage, not the top-level one
