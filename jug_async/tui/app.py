@@ -18,6 +18,7 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Footer, Input
 
 from jug_async.run import pool
@@ -114,8 +115,12 @@ class JugApp(App[RunResult | None]):
         self._last_render = time.monotonic()
         self.source.seen()
         snap = self.source.snapshot()
+        try:
+            header = self.query_one(RunHeader)
+        except NoMatches:  # a render timer that fired while the app shuts down
+            return
         self.renders += 1
-        self.query_one(RunHeader).show(snap)
+        header.show(snap)
         if snap is None:
             return
         self.query_one(NameTable).show(snap.rows)
