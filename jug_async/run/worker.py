@@ -253,7 +253,7 @@ def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
         for spec, got in zip(specs, locked, strict=True):
             if not got:
                 outcomes.append(Outcome(spec.hash, LOCKED, pid=pid))
-            elif store.exists(spec.hash):  # finished elsewhere since the listing
+            elif store.saved_now(spec.hash):  # finished elsewhere since the listing
                 outcomes.append(Outcome(spec.hash, ALREADY, pid=pid))
                 available.add(spec.hash)
             elif spec.after and spec.after not in available:

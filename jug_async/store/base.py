@@ -13,6 +13,9 @@ Blocking and async: a call may block on a slow medium (a network filesystem can
 stall for seconds). The two calls the scheduler's event loop makes while it
 waits on other workers, ``aexists`` and ``alock_info``, have async twins that
 do the same without blocking the loop.
+
+Flaky media: a store on a shared filesystem retries transient errors (with
+back-off, logged) and raises ``StoreError`` once the medium keeps failing.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from jug_async.errors import StoreError
+from jug_async.locks.lease import DEFAULT_LEASE_SECONDS
 from jug_async.records import LockRecord, lock_text
 
-__all__ = ["FailureLog", "LockInfo", "LockStore", "ResultStore", "Store", "check_hash",
-           "is_hash", "lock_text"]
+__all__ = ["FailureLog", "LockInfo", "LockStore", "ResultStore", "Store", "Swept",
+           "check_hash", "is_hash", "lock_text"]
 
 _HASH = re.compile(r"[0-9a-f]{40}")
 
@@ -70,6 +74,33 @@ class LockInfo:
         return cls(h, r.pid, r.host, r.created, mtime, r.failed, r)
 
 
+@dataclass(frozen=True)
+class Swept:
+    """What ``Store.sweep`` removed: temp files of dead writers (paths, bytes),
+    locks of dead owners on saved tasks ((hash, why the owner is dead)), and
+    locks a dead breaker had moved aside."""
+
+    temp_files: tuple[str, ...] = ()
+    temp_bytes: int = 0
+    locks: tuple[tuple[str, str], ...] = ()
+    asides: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.temp_files or self.locks or self.asides)
+
+    def describe(self) -> str:
+        """One line for the run's log ("" when nothing was removed)."""
+        parts = []
+        if self.temp_files:
+            parts.append(f"{len(self.temp_files)} temp file(s) of dead writers "
+                         f"({self.temp_bytes / 1e6:.1f} MB)")
+        if self.locks:
+            parts.append(f"{len(self.locks)} lock(s) of dead owners on saved tasks")
+        if self.asides:
+            parts.append(f"{len(self.asides)} lock(s) left aside by a dead breaker")
+        return "removed " + ", ".join(parts) if parts else ""
+
+
 @runtime_checkable
 class ResultStore(Protocol):
     """Task results, encoded as jug 2.7 encodes them (see ``encoding.py``), so
@@ -94,10 +125,20 @@ class ResultStore(Protocol):
         """Hashes of all saved results, read in one pass."""
         ...
 
-    def exists(self, h: str) -> bool: ...
+    def exists(self, h: str) -> bool:
+        """Whether ``h`` is saved, as this client sees it (cheap; on a caching
+        network filesystem a "no" may be stale for seconds)."""
+        ...
+
+    def saved_now(self, h: str) -> bool:
+        """Whether ``h`` is saved, a "no" asked past any client cache: the
+        check after taking a lock, which must see a result another host has
+        just saved (exactly once). As cheap as ``exists`` when saved."""
+        ...
 
     async def aexists(self, h: str) -> bool:
-        """``exists`` without blocking the event loop."""
+        """``saved_now`` without blocking the event loop: the scheduler asks it
+        whether a task held elsewhere is done."""
         ...
 
     def load(self, h: str) -> Any:
@@ -136,8 +177,16 @@ class LockStore(Protocol):
       unknown owner: readers never fail on it.
     - ``break_lock`` removes a lock believed stale only if it is still the very
       lock the caller inspected, so a lock re-taken in the meantime survives and
-      two breakers cannot both win.
+      two breakers cannot both win. A lock that is not a file (a directory in
+      its place, which jug treats as held) is never broken nor marked.
+    - ``set_lock_record(record)``: locks taken from then on by this process hold
+      ``record.format()`` (jug's two lines, then the lease lines); None: jug's
+      two lines only. The record must name the calling process.
     """
+
+    def set_lock_record(self, record: LockRecord | None) -> None:
+        """What this process's locks say about it from now on (see above)."""
+        ...
 
     def try_lock(self, h: str) -> bool:
         """Take the lock of ``h``; False if anyone (any host) holds it."""
@@ -195,4 +244,16 @@ class FailureLog(Protocol):
 
 @runtime_checkable
 class Store(ResultStore, LockStore, FailureLog, Protocol):
-    """Results, locks and failure records of one store: what callers use."""
+    """Results, locks and failure records of one store: what callers use.
+
+    ``sweep`` is called once when a run starts: it removes what dead processes
+    left behind, which nothing else would ever remove: temp files of writers
+    killed mid-write (older than ``lease`` by the store's own clock: a live
+    writer keeps changing its file) and locks of owners known dead
+    (``locks.reclaim.judge``) on tasks whose result is saved, broken race-free.
+    """
+
+    def sweep(self, lease: float = DEFAULT_LEASE_SECONDS) -> Swept:
+        """Remove what dead processes left behind; what was removed (a log line:
+        ``Swept.describe``)."""
+        ...

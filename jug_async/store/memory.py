@@ -8,13 +8,15 @@ what ``load`` returns. Locks are a dict; they exclude threads of this process on
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from jug_async.records import FAILED_MTIME, lock_text
-from jug_async.store.base import LockInfo, check_hash
+from jug_async.locks.lease import DEFAULT_LEASE_SECONDS
+from jug_async.records import FAILED_MTIME, LockRecord, lock_text
+from jug_async.store.base import LockInfo, Swept, check_hash
 from jug_async.store.encoding import decode, encode
 
 
@@ -26,6 +28,7 @@ class MemoryStore:
         self._results: dict[str, bytes] = {}
         self._locks: dict[str, LockInfo] = {}
         self._failures: dict[str, str] = {}
+        self._record: LockRecord | None = None
 
     def __repr__(self) -> str:
         return f"MemoryStore({len(self._results)} results)"
@@ -41,6 +44,9 @@ class MemoryStore:
 
     def exists(self, h: str) -> bool:
         return check_hash(h) in self._results
+
+    def saved_now(self, h: str) -> bool:
+        return self.exists(h)  # no cache to get past
 
     async def aexists(self, h: str) -> bool:
         return self.exists(h)  # nothing here can block
@@ -68,11 +74,22 @@ class MemoryStore:
 
     # -- LockStore -----------------------------------------------------------
 
+    def set_lock_record(self, record: LockRecord | None) -> None:
+        if record is not None and record.pid != os.getpid():
+            raise ValueError(f"lock record of PID {record.pid} set in PID {os.getpid()}")
+        self._record = record
+
+    def _text(self) -> str:
+        record = self._record
+        if record is None:
+            return lock_text()
+        return lock_text(record.pid, record.host) + record.format().split("\n", 2)[2]
+
     def try_lock(self, h: str) -> bool:
         with self._mutex:
             if check_hash(h) in self._locks:
                 return False
-            self._locks[h] = LockInfo.parse(h, lock_text(), time.time())
+            self._locks[h] = LockInfo.parse(h, self._text(), time.time())
             return True
 
     def try_lock_many(self, hashes: Sequence[str]) -> list[bool]:
@@ -123,3 +140,9 @@ class MemoryStore:
 
     def clear_failure(self, h: str) -> None:
         self._failures.pop(check_hash(h), None)
+
+    # -- upkeep --------------------------------------------------------------
+
+    def sweep(self, lease: float = DEFAULT_LEASE_SECONDS) -> Swept:
+        """Nothing outlives the process that could leave anything here."""
+        return Swept()

@@ -11,22 +11,25 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import stat
 from collections.abc import Sequence
 from contextlib import suppress
 
 from jug_async.errors import StoreError
-from jug_async.records import FAILED_MTIME, lock_text
+from jug_async.records import FAILED_MTIME, LockRecord, hostname, lock_text
 from jug_async.store.base import LockInfo, check_hash, is_hash
 from jug_async.store.file.durable import Disk, random_name
 from jug_async.store.file.fanout import FanOut, collect
+from jug_async.store.file.retry import is_transient
 
 _EXCL_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not hang a reader
 _NO_LINKS = frozenset({errno.EPERM, errno.EXDEV, errno.EOPNOTSUPP, errno.ENOSYS, errno.EMLINK})
 
 
-def create_lock(path: str) -> bool:
-    """O_EXCL-create ``path`` with this process's lock text; False if it exists.
+def create_lock(path: str, text: str | None = None) -> bool:
+    """O_EXCL-create ``path`` holding ``text`` (default: this process's plain jug
+    lock text); False if it exists.
 
     EPERM counts as "exists": NFS and FUSE servers answer it to an exclusive
     create that lost a race. A lock directory we cannot write to is an error,
@@ -48,7 +51,7 @@ def create_lock(path: str) -> bool:
                                  "permission denied") from None
             return False
     try:
-        os.write(fd, lock_text().encode())
+        os.write(fd, (lock_text() if text is None else text).encode())
     except BaseException:
         os.unlink(path)
         raise
@@ -65,12 +68,16 @@ def read_lock(h: str, path: str) -> LockInfo | None:
         fd = os.open(path, _READ_FLAGS)
     except FileNotFoundError:
         return None
-    except OSError:
+    except OSError as exc:
+        if is_transient(exc):  # the filesystem, not the lock: the caller retries
+            raise
         return unreadable_lock(h, path)
     try:
         data = os.read(fd, 1 << 16)
         mtime = os.fstat(fd).st_mtime
-    except OSError:
+    except OSError as exc:
+        if is_transient(exc):
+            raise
         return unreadable_lock(h, path)
     finally:
         os.close(fd)
@@ -96,13 +103,43 @@ class Locks:
         self._disk = disk
         self._fanout = fanout
         self._links_work = True  # until a link(2) says otherwise
+        self._record: LockRecord | None = None
+        self._suffix = ""  # the record's lines after jug's two
+
+    def set_record(self, record: LockRecord | None) -> None:
+        """Write ``record``'s lines (jug's two, then the lease lines) into every
+        lock taken from now on; None: jug's two lines only. The record names
+        this process, which writes the locks: anything else would let another
+        host judge a live lock by a dead PID."""
+        if record is not None:
+            if record.pid != os.getpid():
+                raise ValueError(f"lock record of PID {record.pid} set in PID {os.getpid()}")
+            self._suffix = record.format().split("\n", 2)[2]
+        self._record = record
+
+    def text(self) -> str:
+        """A new lock's content: jug's two lines dated now, then the lease lines."""
+        if self._record is None:
+            return lock_text()
+        return lock_text(self._record.pid, self._record.host) + self._suffix
+
+    def is_mine(self, h: str) -> bool:
+        """Whether the lock of ``h`` is one this process holds (not marked failed):
+        after a create whose reply was lost, the retry finds our own lock."""
+        info = read_lock(h, self.path(h))
+        if info is None or info.failed or info.pid != os.getpid():
+            return False
+        want = self._record
+        return (info.host == (want.host if want else hostname())
+                and (want is None or want.token is None or info.record is None
+                     or info.record.token == want.token))
 
     # f-string, not os.path.join: this runs several times per task.
     def path(self, h: str) -> str:
         return f"{self.dir}/{h}.lock"
 
     def try_lock(self, h: str) -> bool:
-        return create_lock(self.path(check_hash(h)))
+        return create_lock(self.path(check_hash(h)), self.text())
 
     def try_lock_many(self, hashes: Sequence[str]) -> list[bool]:
         """``try_lock`` for each hash, at the cost of one inode for all of them.
@@ -117,9 +154,10 @@ class Locks:
         Where hard links are not supported each lock is created on its own.
         """
         paths = [self.path(check_hash(h)) for h in hashes]
+        text = self.text()
         if not paths or not self._links_work:
-            return [create_lock(p) for p in paths]
-        template, _ = self._disk.write_temp(lock_text().encode(), sync=False)
+            return [create_lock(p, text) for p in paths]
+        template, _ = self._disk.write_temp(text.encode(), sync=False)
         try:  # one link per lock; on a network filesystem a few at once
             taken, failure = collect(
                 self._fanout.each(lambda p: self._link_lock(template, p), paths), False)
@@ -153,12 +191,17 @@ class Locks:
                 if exc.errno not in _NO_LINKS:
                     raise
                 self._links_work = False
-                return create_lock(path)
+                return create_lock(path, self.text())
         raise AssertionError("unreachable")
 
     def unlock(self, h: str) -> None:
-        with suppress(OSError):
+        """Remove the lock (gone already is fine). A transient error is raised,
+        for the caller to retry; any other is ignored, as jug ignores it."""
+        try:
             os.unlink(self.path(check_hash(h)))
+        except OSError as exc:
+            if is_transient(exc):
+                raise
 
     def unlock_many(self, hashes: Sequence[str]) -> None:
         for outcome in self._fanout.each(self.unlock, hashes):
@@ -171,7 +214,7 @@ class Locks:
         try:
             with open(path, "rb") as f:
                 text = f.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, IsADirectoryError):  # not our lock to mark
             return
         tmp, _ = self._disk.write_temp(text, sync=False)
         os.rename(tmp, path)
@@ -201,14 +244,22 @@ class Locks:
         result is written atomically.
         """
         path = self.path(check_hash(h))
+        try:
+            if stat.S_ISDIR(os.lstat(path).st_mode):  # held, as jug sees it: not a lock we break
+                return False
+        except FileNotFoundError:
+            return False
         aside = f"{self.dir}/.{h}.breaking.{random_name()}"
         try:
             os.rename(path, aside)
         except FileNotFoundError:
             return False
         if read_lock(h, aside) == seen:
-            os.unlink(aside)
-            return True
+            try:
+                os.unlink(aside)
+                return True
+            except IsADirectoryError:  # a directory replaced the lock meanwhile: put it back
+                pass
         try:
             os.link(aside, path)
         except FileExistsError:
@@ -216,6 +267,6 @@ class Locks:
         except OSError:  # no hard links (some FUSE mounts): rename, checking first
             if not os.path.lexists(path):
                 os.rename(aside, path)
-        with suppress(FileNotFoundError):
+        with suppress(OSError):  # (a directory that could not go back stays aside)
             os.unlink(aside)
         return False

@@ -15,6 +15,7 @@ from contextlib import suppress
 from typing import Any, BinaryIO
 
 from jug_async.errors import StoreError
+from jug_async.locks.visibility import already_saved
 from jug_async.store.base import check_hash
 from jug_async.store.encoding import encoded_result, read_result, write_result
 from jug_async.store.file.durable import Disk, discard, fsync_dir
@@ -56,13 +57,25 @@ class Results:
         check_hash(h)
         return h in self._pack.current() or os.path.exists(self.path(h))
 
+    def saved_now(self, h: str) -> bool:
+        """``exists``, but a "no" is asked of the server, past a client cache that
+        still remembers the name as missing (``locks.visibility``). A "yes" is
+        trusted: no running task removes a result. The pack is re-read if it
+        changed (one stat)."""
+        check_hash(h)
+        if h in self._pack.current() or os.path.exists(self.path(h)):
+            return True
+        return h in self._pack.current(refresh=True) or already_saved(self.path(h))
+
     async def aexists(self, h: str) -> bool:
-        """``exists`` off the event loop: a network filesystem can stall for seconds."""
+        """``saved_now`` off the event loop: a network filesystem can stall for
+        seconds, and a task held elsewhere is "done" only once its result is
+        seen past the client's cache."""
         check_hash(h)
         pack = self._pack.cached()
-        if pack is None:
-            pack = await asyncio.to_thread(self._pack.current)
-        return h in pack or await asyncio.to_thread(os.path.exists, self.path(h))
+        if pack is not None and h in pack:
+            return True
+        return await asyncio.to_thread(self.saved_now, h)
 
     def load(self, h: str) -> Any:
         check_hash(h)
