@@ -2,18 +2,10 @@
 and the conditions that stop a run early.
 
 Hooks and exit checks are recorded in the current ``LoadContext`` (jug keeps
-them in module globals). The runner turns them into behaviour:
-
-- ``run_limits(ctx)`` gives the scheduler ``(max_executed, stop_requested)``
-  from the jugfile's exit checks, jug's environment variables (``JUG_MAX_TASKS``,
-  ``JUG_MAX_HOURS``/``MINUTES``/``SECONDS``, ``JUG_EXIT_IF_FILE_EXISTS``) and the
-  file ``__jug_please_stop_running.txt``, read as ``jug execute`` reads them.
-  "After N tasks" is exact: N tasks executed by this run, whatever ``-j``.
-- ``hook_sink(ctx, tasks, sink)`` wraps an event sink and fires
-  ``execute.task-pre-execute`` (at dispatch), ``execute.task-executed1`` (when a
-  result is saved) and ``execute.finished_pre_status`` (at the end) with jug's
-  arguments (the declared Task), in the scheduler's process. A hook raising
-  ``SystemExit`` (jug's way to stop) stops dispatching instead of the process.
+them in module globals, and its exit checks are hooks that raise ``SystemExit``).
+Exit checks are kept as data (``ExitCheck``) so that "after N tasks" can be
+exact with a pool of workers; ``run_hooks.RunHooks`` turns both into behaviour
+for ``jug-async run``.
 """
 
 from __future__ import annotations
@@ -96,31 +88,14 @@ def fire(ctx: LoadContext, name: str, *args: Any) -> None:
         ctx.stop = True
 
 
-def hook_sink(ctx: LoadContext, tasks_by_hash: Mapping[str, Any],
-              sink: Callable[[Any], None]) -> Callable[[Any], None]:
-    """An event sink firing the execute hooks, then passing the event on."""
-    from jug_async.run import events as ev
-
-    def on_event(e: Any) -> None:
-        if ctx.hooks:
-            if isinstance(e, ev.TaskStarted) and e.hash in tasks_by_hash:
-                fire(ctx, "execute.task-pre-execute", tasks_by_hash[e.hash])
-            elif isinstance(e, ev.TaskFinished) and e.hash in tasks_by_hash:
-                fire(ctx, "execute.task-executed1", tasks_by_hash[e.hash])
-            elif isinstance(e, ev.RunFinished):
-                fire(ctx, "execute.finished_pre_status")
-        sink(e)
-
-    return on_event
-
-
 # ---- jug.hooks.exit_checks ------------------------------------------------------------
 
 
 def _add_check(code: tuple[Any, ...], check: ExitCheck) -> None:
     ctx = _ctx()
-    if ("exit", code) not in ctx.hook_codes:  # a barrier reload declares it again
+    if ("exit", code) not in ctx.hook_codes:  # declared twice in one load
         ctx.hook_codes.add(("exit", code))
+        check.code = code
         ctx.exit_checks.append(check)
 
 
@@ -170,30 +145,3 @@ def exit_env_vars(environ: Mapping[str, str] | None = None,
         exit_after_time(hours=h, minutes=m, seconds=s, clock=clock)
     if "JUG_EXIT_IF_FILE_EXISTS" in env:
         exit_if_file_exists(env["JUG_EXIT_IF_FILE_EXISTS"])
-
-
-def run_limits(ctx: LoadContext, environ: Mapping[str, str] | None = None,
-               clock: Callable[[], float] = time.time, check_environment: bool = True,
-               ) -> tuple[int | None, Callable[[], bool]]:
-    """``(max_executed, stop_requested)`` for the scheduler, from the jugfile's
-    checks plus (unless ``check_environment`` is false, jug's
-    ``--execute-no-check-environment``) the environment and ``STOP_FILE``.
-
-    Raises:
-        JugAsyncError: a ``JUG_MAX_*`` variable is not an integer.
-    """
-    if check_environment:
-        with registry.using(ctx):
-            exit_env_vars(environ, clock)
-            exit_if_file_exists(STOP_FILE)
-    checks = list(ctx.exit_checks)
-    counts = [c.max_tasks for c in checks if c.max_tasks is not None]
-    deadlines = [c.deadline for c in checks if c.deadline is not None]
-    files = [c.stop_file for c in checks if c.stop_file is not None]
-    deadline = min(deadlines) if deadlines else None
-
-    def stop_requested() -> bool:
-        return (ctx.stop or (deadline is not None and clock() >= deadline)
-                or any(os.path.exists(f) for f in files))
-
-    return (min(counts) if counts else None), stop_requested

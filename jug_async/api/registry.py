@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 class ExitCheck:
     """One stop condition a jugfile asked for (``jug.hooks.exit_checks``)."""
 
+    code: tuple[Any, ...] = ()  # identifies it, as jug's register_hook_once code does
     max_tasks: int | None = None  # executed by this run
     deadline: float | None = None  # time.time() after which no task starts
     stop_file: str | None = None  # stop once this path exists
