@@ -5,6 +5,7 @@ can run them)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 from jug_async.errors import StoreError
+from jug_async.locks.lease import lease_record
 from jug_async.records import LockRecord, format_failure, split_failure
 from jug_async.store.base import FailureLog, LockInfo, LockStore, ResultStore, Store
 
@@ -146,6 +148,15 @@ class ResultStoreContract:
         store.dump(h, 1)
         assert await store.aexists(h) is True
 
+    def test_saved_now(self, store: Store) -> None:
+        h = H("now")
+        assert store.saved_now(h) is False
+        assert store.listing() == set()  # the check creates nothing
+        store.dump(h, None)
+        assert store.saved_now(h) is True
+        store.remove(h)
+        assert store.saved_now(h) is False
+
 
 class LockStoreContract:
     """The LockStore contract, run against every store: a subclass supplies
@@ -242,6 +253,37 @@ class LockStoreContract:
         assert await store.alock_info(h) is None
         store.try_lock(h)
         assert await store.alock_info(h) == store.lock_info(h)
+
+    def test_lock_record_lines_in_every_lock(self, store: Store) -> None:
+        record = lease_record(60.0, token="feedbeef")
+        store.set_lock_record(record)
+        assert store.try_lock(H("one"))
+        assert store.try_lock_many([H("a"), H("b")]) == [True, True]
+        for h in (H("one"), H("a"), H("b")):
+            info = store.lock_info(h)
+            assert info is not None and info.record is not None
+            assert (info.pid, info.host) == (os.getpid(), socket.gethostname())
+            assert info.created and CREATED.fullmatch(info.created)
+            assert dataclasses.replace(info.record, created=record.created) == record
+        store.mark_failed(H("a"))
+        failed = store.lock_info(H("a"))
+        assert failed is not None and failed.failed and failed.record.token == "feedbeef"  # type: ignore[union-attr]
+        store.set_lock_record(None)
+        assert store.try_lock(H("plain"))
+        plain = store.lock_info(H("plain"))
+        assert plain is not None and plain.record == LockRecord(plain.pid, plain.host,
+                                                                plain.created)
+
+    def test_lock_record_must_be_this_process(self, store: Store) -> None:
+        with pytest.raises(ValueError, match="PID 1 "):
+            store.set_lock_record(lease_record(pid=1))
+
+    def test_sweep_of_a_clean_store_removes_nothing(self, store: Store) -> None:
+        store.dump(H(1), 1)
+        assert store.try_lock(H(1))  # ours, alive: never a dead owner's
+        swept = store.sweep()
+        assert not swept and swept.describe() == ""
+        assert store.list_locks() == {H(1)}
 
 
 class SharedLockStoreContract(LockStoreContract):
