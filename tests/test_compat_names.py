@@ -38,16 +38,12 @@ for modname, names in json.loads(sys.stdin.read()).items():
 print(json.dumps(sorted(missing)))
 """
 
-# jug's command-line machinery: jug-async has its own CLI (`jug-async status`, ...),
-# and a jugfile or a script reading results does not use these.
-CLI_INTERNALS = {"jug.subcommands", "jug.options", "jug.jug", "jug.internal",
-                 "jug.backends.file_keepalive_monitor", "jug.backends.memoize_store",
-                 "jug.backends.base", "jug.backends.redis_store", "jug.backends.file_store",
-                 "jug.backends.dict_store"}
-
-
-def _is_cli_internal(name: str) -> bool:
-    return any(name == p or name.startswith(p + ".") for p in CLI_INTERNALS)
+# Not provided yet (docs/jug-api.md): jug subcommands jug-async has no command for,
+# and the extra names of jug's shell and webstatus modules.
+NOT_YET = {"jug.subcommands.demo", "jug.subcommands.install_skills",
+           "jug.subcommands.internal_validation", "jug.subcommands.pack",
+           "jug.subcommands.shell.ShellCommand", "jug.subcommands.shell.invalidate",
+           "jug.subcommands.shell.load_all", "jug.subcommands.webstatus.WebStatusCommand"}
 
 
 def test_every_public_jug_name_imports_through_compat() -> None:
@@ -57,4 +53,5 @@ def test_every_public_jug_name_imports_through_compat() -> None:
     r = subprocess.run([sys.executable, "-c", _IMPORT], input=walked, capture_output=True,
                        text=True, check=True)
     missing = json.loads(r.stdout)
-    assert [m for m in missing if not _is_cli_internal(m)] == []
+    assert sorted(set(missing) - NOT_YET) == []
+    assert set(missing) >= NOT_YET  # shrink NOT_YET as names are provided

@@ -1,0 +1,1 @@
+"""``jug.internal``: helpers jug's command line uses (``debugger``)."""
