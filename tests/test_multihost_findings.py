@@ -142,7 +142,6 @@ def test_2_same_hostname_other_pid_namespace_does_not_run_twice(tmp_path, host):
 
 # ---- 3. a caching network filesystem: duplicates ---------------------------------
 
-@PHASE2
 def test_3_waiting_runner_sees_the_result_saved_on_another_mount(tmp_path, sshfs_mount,
                                                                   export_dir, host):
     side = tmp_path / "side"
@@ -189,7 +188,6 @@ def test_4_workers_exit_when_their_scheduler_is_killed(tmp_path):
 
 # ---- 5. leftovers -----------------------------------------------------------------
 
-@PHASE2
 def test_5_a_killed_writers_temp_file_is_removed_by_the_next_run(tmp_path):
     env = _setup(tmp_path / "w", tmp_path / "side")
     temp = tmp_path / "w" / "jugfile.jugdata" / "tempfiles" / ("x" * 24)
@@ -200,7 +198,6 @@ def test_5_a_killed_writers_temp_file_is_removed_by_the_next_run(tmp_path):
     assert not temp.exists()
 
 
-@PHASE2
 def test_5_dead_owners_lock_on_a_saved_task_is_removed_and_shown(tmp_path):
     env = _setup(tmp_path / "w", tmp_path / "side")
     assert _run(tmp_path / "w", env).returncode == 0

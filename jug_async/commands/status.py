@@ -44,32 +44,40 @@ def main(args: argparse.Namespace) -> int:
         if args.clear:
             status_cache.clear(args.cache_file)
             return EXIT_OK
-        table = _cached_table(args)
-        if table is None:  # the cache cannot describe this jugfile: plain status
+        cached = _cached_table(args)
+        note, dead = "", {}
+        if cached is None:  # the cache cannot describe this jugfile: plain status
             print("jug-async: a task depends on one declared after it; "
                   "status without the cache", file=sys.stderr)
-            table = _table(args)
+            table, note, dead = _table(args)
+        else:
+            table = cached
     else:
-        table = _table(args)
+        table, note, dead = _table(args)
     complete = status.all_complete(table)
     if args.json:
         totals = {c: sum(r[c] for r in table.values()) for c in status.COLUMNS}
         json.dump({"jugfile": args.jugfile, "store": store_spec(args.jugfile, args.jugdir),
-                   "complete": complete, "total": totals, "tasks": table},
-                  sys.stdout, indent=2)
+                   "complete": complete, "total": totals, "tasks": table,
+                   "dead_locks": dead}, sys.stdout, indent=2)
         print()
     elif getattr(args, "short", False):
         print(short_line(table))
     else:
         print(status.render_table(table))
+    if note and not args.json:  # stderr: stdout stays jug's table or line
+        print(note, file=sys.stderr)
     return EXIT_OK if complete else EXIT_FAILED
 
 
-def _table(args: argparse.Namespace) -> dict[str, dict[str, int]]:
+def _table(args: argparse.Namespace) -> tuple[dict[str, dict[str, int]], str, dict[str, str]]:
+    """The counts, the note about locks of dead owners, and those locks."""
     with open_session(args) as session:
         assert session.graph is not None
-        states = status.node_states(session.graph, status.StoreSnapshot.read(session.store))
-        return status.counts_by_name(session.graph, states)
+        snap = status.StoreSnapshot.read(session.store)
+        states = status.node_states(session.graph, snap)
+        return (status.counts_by_name(session.graph, states),
+                status.dead_note(snap, session.graph), snap.dead)
 
 
 def _cached_table(args: argparse.Namespace) -> dict[str, dict[str, int]] | None:

@@ -21,7 +21,7 @@ back-off, logged) and raises ``StoreError`` once the medium keeps failing.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -216,6 +216,12 @@ class LockStore(Protocol):
 
     def break_lock(self, h: str, seen: LockInfo) -> bool:
         """Remove the lock only if it is still the one ``seen`` describes."""
+        ...
+
+    def dead_owners(self, infos: Iterable[LockInfo]) -> dict[str, str]:
+        """``{hash: why}`` for the locks among ``infos`` whose owner is known
+        dead (``locks.reclaim.judge``, lease ages by the store's own clock).
+        Breaks nothing: for views (``status``, ``monitor``)."""
         ...
 
 

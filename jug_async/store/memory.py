@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from jug_async.locks.lease import DEFAULT_LEASE_SECONDS
 from jug_async.records import FAILED_MTIME, LockRecord, lock_text
 from jug_async.store.base import LockInfo, Swept, check_hash
 from jug_async.store.encoding import decode, encode
+from jug_async.store.owners import dead_owners
 
 
 class MemoryStore:
@@ -118,6 +119,9 @@ class MemoryStore:
 
     async def alock_info(self, h: str) -> LockInfo | None:
         return self.lock_info(h)  # nothing here can block
+
+    def dead_owners(self, infos: Iterable[LockInfo]) -> dict[str, str]:
+        return dead_owners(infos, time.time)  # this process's clock stamps these locks
 
     def break_lock(self, h: str, seen: LockInfo) -> bool:
         with self._mutex:

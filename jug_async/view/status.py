@@ -4,37 +4,68 @@ A declared task is *Complete* if its result is saved. Otherwise, when all its
 dependencies are saved, it is *Failed* (a failed lock, or a failure record not
 superseded by a result), *Active* (locked) or *Ready*; else it is *Waiting*
 (even if locked). Counts are per task name over all declarations, as jug counts.
+
+Locks whose owner is known dead (``Store.dead_owners``: a crashed host's
+expired lease, an exited PID of this host) are still locks to jug, so they
+count as jug counts them; ``StoreSnapshot.dead`` lists them for a note below
+the table.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from jug_async.graph import TaskGraph
 from jug_async.states import JUG_COLUMN, JUG_COLUMNS, TaskState
-from jug_async.store.base import Store
+from jug_async.store.base import LockInfo, Store
 
 COLUMNS = JUG_COLUMNS
 
 
 @dataclass(frozen=True)
 class StoreSnapshot:
-    """Everything status needs from the store, read once."""
+    """Everything status needs from the store, read once. ``dead``: the locks
+    whose owner is known dead, with why and who (``{hash: "PID p on host: why"}``)."""
 
     saved: set[str]
     locked: set[str]
     failed: set[str]
+    dead: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, store: Store) -> StoreSnapshot:
         locked = store.list_locks()
         failed = set(store.list_failures())
+        infos = []
         for h in locked:
             info = store.lock_info(h)
-            if info is not None and info.failed:
-                failed.add(h)
-        return cls(store.listing(), locked, failed)
+            if info is not None:
+                infos.append(info)
+                if info.failed:
+                    failed.add(h)
+        return cls(store.listing(), locked, failed, dead_locks(store, infos))
+
+
+def dead_locks(store: Store, infos: list[LockInfo]) -> dict[str, str]:
+    """``{hash: "PID p on host: why"}`` for the locks of dead owners among ``infos``."""
+    owners = {i.hash: f"PID {i.pid} on {i.host}" for i in infos}
+    return {h: f"{owners[h]}: {why}" for h, why in store.dead_owners(infos).items()}
+
+
+def dead_note(snap: StoreSnapshot, graph: TaskGraph | None = None, limit: int = 10) -> str:
+    """Lines about the locks of dead owners ("" when there are none)."""
+    if not snap.dead:
+        return ""
+    names = dict(zip(graph.hashes, graph.names, strict=True)) if graph is not None else {}
+    n = len(snap.dead)
+    lines = [f"{n} lock{'s' if n > 1 else ''} of a dead owner (the next run removes "
+             f"{'them' if n > 1 else 'it'}, as does `jug-async cleanup --locks-only`):"]
+    for h, why in sorted(snap.dead.items())[:limit]:
+        lines.append(f"  dead lock {h}" + (f" ({names[h]})" if h in names else "") + f": {why}")
+    if n > limit:
+        lines.append(f"  ... and {n - limit} more")
+    return "\n".join(lines)
 
 
 def node_states(graph: TaskGraph, snap: StoreSnapshot) -> list[TaskState]:

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from jug_async.errors import StoreError
+from jug_async.locks.clock import StoreClock
 from jug_async.locks.lease import DEFAULT_LEASE_SECONDS
 from jug_async.records import LockRecord
 from jug_async.store.base import LockInfo, Swept, check_hash
@@ -38,6 +39,7 @@ from jug_async.store.file.fanout import FanOut
 from jug_async.store.file.locks import Locks
 from jug_async.store.file.pack import Pack
 from jug_async.store.file.results import Results
+from jug_async.store.owners import dead_owners
 
 T = TypeVar("T")
 
@@ -69,6 +71,7 @@ class FileStore:
                                native=not compress_numpy)
         self.locks = Locks(self.jugdir, self.disk, fanout)
         self.failures = Failures(self.jugdir, self.disk)
+        self.clock = StoreClock(self.disk.tempdir)  # the file server's time, read lazily
 
     def __repr__(self) -> str:
         return f"FileStore({self.jugdir!r})"
@@ -152,6 +155,15 @@ class FileStore:
 
     def lock_info(self, h: str) -> LockInfo | None:
         return self._retry("reading a lock", self.locks.lock_info, h)
+
+    def dead_owners(self, infos: Iterable[LockInfo]) -> dict[str, str]:
+        def now() -> float | None:
+            try:
+                return self.clock.now()
+            except OSError:  # a read-only store: judge without the clock
+                return None
+
+        return dead_owners(infos, now)
 
     async def alock_info(self, h: str) -> LockInfo | None:
         try:

@@ -12,6 +12,9 @@
   ``locks.reclaim.reclaim`` (race-free against another sweeper or a renewal).
 * Locks moved aside by a breaker that died between its rename and its unlink
   (``.<h>.lock.reclaim.*``, ``.<h>.breaking.*``), older than the lease.
+
+``store/owners.py`` applies the same judgement without breaking anything, for
+``status`` and ``monitor`` to show such locks.
 """
 
 from __future__ import annotations
@@ -94,3 +97,4 @@ def sweep(tempdir: str, lockdir: str, saved_locked: Iterable[tuple[str, str]], l
         if verdict.action is Action.RECLAIM and reclaim(path, snap):
             broken.append((h, verdict.reason))
     return Swept(tuple(temps), size, tuple(broken), tuple(asides))
+
