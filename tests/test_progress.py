@@ -19,6 +19,7 @@ from pathlib import Path
 from rich.console import Console
 
 from jug_async.run import events as ev
+from jug_async.run.state import Statistics
 from jug_async.view.progress import LOG_EVERY, MAX_NAMES, ProgressDisplay
 
 JUGFILES = Path(__file__).parent / "jugfiles"
@@ -44,6 +45,13 @@ def h(i: int) -> str:
     return f"{i:040x}"
 
 
+def stats(**kw) -> Statistics:
+    """A scheduler snapshot with what a test sets (the rest zero)."""
+    fields = dict(total=0, done=0, executed=0, running=0, elsewhere=0, failed=0, blocked=0,
+                  ready=0, done_by_name={})
+    return Statistics(**{**fields, **kw})
+
+
 def test_batch_log_lines_failures_and_summary():
     out = io.StringIO()
     clock = Clock()
@@ -53,7 +61,7 @@ def test_batch_log_lines_failures_and_summary():
         clock.now += 1
         d(ev.TaskStarted(h(i), "demo.a", clock.now))
         d(ev.TaskFinished(h(i), "demo.a", 0.5, 10, 77, clock.now))
-        d(ev.Progress(d.done, 12, 1, 0, 0, clock.now))
+        d(ev.Progress(d.done, 12, 0, 0, 0, clock.now))
     d(ev.TaskFailed(h(9), "demo.b", "ValueError: bad\nmore", "Traceback...", 77, clock.now))
     d(ev.TaskBlocked(h(10), "demo.b", "needs demo.b"))
     d(ev.RunFinished(6, 8, 12, 1, 1, False, 6.0))
@@ -82,7 +90,8 @@ def test_live_block_is_one_total_line_and_a_few_names():
         d(ev.TaskStarted(h(k), f"demo.step{k}", clock.now))
     d(ev.TaskFinished(h(0), "demo.step0", 0.2, 1, 5, clock.now))
     d(ev.TaskFailed(h(4), "demo.step4", "KeyError: 'x'", "", 5, clock.now))
-    d(ev.Progress(2, 24, 3, 1, 0, clock.now))
+    d(ev.Progress(2, 24, 3, 1, 0, clock.now, stats(
+        running_by_name={f"demo.step{k}": 1 for k in (1, 2, 3)})))
     clock.now += 1
     record = Console(width=120, record=True, file=io.StringIO())
     record.print(d)
@@ -98,6 +107,29 @@ def test_live_block_is_one_total_line_and_a_few_names():
     d(ev.RunFinished(1, 1, 24, 1, 0, True, 6.0))
     d.close()
     assert "(interrupted)" in out.getvalue()
+
+
+def test_tasks_held_elsewhere_or_lost_with_a_worker_are_not_running():
+    """Issue 11, finding 6: dispatched tasks found locked by another process, and
+    tasks of a batch whose worker died (back in the ready list), are not
+    "running": the line shows the scheduler's snapshot, and names the owner of
+    the first plain jug lock waited for."""
+    out = io.StringIO()
+    clock = Clock()
+    d = ProgressDisplay(Console(file=out, width=200), live=False, clock=clock)
+    d(started({"demo.a": 4}))
+    for i in range(4):
+        d(ev.TaskStarted(h(i), "demo.a", clock.now))
+    d(ev.TaskHeldElsewhere(h(0), "demo.a", "", clock.now))
+    d(ev.TaskHeldElsewhere(h(1), "demo.a", "", clock.now))
+    d(ev.LockWaited(h(0), "demo.a", "PID 4321 on node7, 5 s",
+                    f"locks/{h(0)}.lock: held by PID 4321 on node7 for 5 s; ...", clock.now))
+    # h(2) and h(3) went back to ready when their worker died: nothing in flight
+    d(ev.Progress(0, 4, 0, 0, 2, clock.now, stats(total=4, elsewhere=2, ready=2)))
+    line = d.status_text()
+    assert "0 running" in line
+    assert "2 held elsewhere (first by PID 4321 on node7, 5 s" in line
+    assert f"waiting for locks/{h(0)}.lock: held by PID 4321 on node7" in out.getvalue()
 
 
 def test_quiet_prints_nothing_until_close():
@@ -172,6 +204,7 @@ def test_plain_mode_writes_aligned_text_without_loading_rich():
     code = r'''
 import io, sys
 from jug_async.run import events as ev
+from jug_async.run.state import Statistics
 from jug_async.view.progress import ProgressDisplay
 out = io.StringIO()
 d = ProgressDisplay(stream=out)

@@ -9,6 +9,7 @@ their defaults, for ``run`` as for ``execute``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,24 @@ CONFIG_SECTION = "execute"  # jug's section: a jugrc's [execute] sets run's defa
 CONFIG_KEYS = {"names": "execute_name"}
 WAIT_CYCLE_TIME = 12.0  # jug's defaults: give up after 150 x 12 s = 30 min without progress
 NR_WAIT_CYCLES = 150
+LEASE_ENV = "JUG_ASYNC_LEASE"  # the lease's default when neither option nor jugrc sets it
+
+
+def _positive_seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"must be a positive number of seconds, not {text}")
+    return value
+
+
+def _size(text: str) -> int:
+    from jug_async.run.limits import parse_size
+
+    return parse_size(text)
+
+
+_size.__name__ = "size"  # argparse names the type in its error message
+_positive_seconds.__name__ = "seconds"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -80,6 +99,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nr-wait-cycles", type=int, default=NR_WAIT_CYCLES, metavar="N",
                         help="give up on tasks held by other processes after N x "
                         "--wait-cycle-time seconds without progress (default %(default)s)")
+    from jug_async.locks.lease import DEFAULT_LEASE_SECONDS
+
+    parser.add_argument("--lease", type=float, metavar="SECONDS",
+                        default=os.environ.get(LEASE_ENV, DEFAULT_LEASE_SECONDS),
+                        help="how long this run's locks stay valid without renewal; renewed "
+                        "every sixth of it. Another host takes over the tasks of a run that "
+                        "died once its lease ran out (by the store's clock). Default: "
+                        f"${LEASE_ENV}, else {DEFAULT_LEASE_SECONDS:g} (NFS clients may see "
+                        "a lock's mtime up to 60 s late; see docs/cluster.md)")
+    parser.add_argument("--timeout", type=_positive_seconds, metavar="SECONDS",
+                        help="fail a task that runs longer than this (its worker is killed, "
+                        "the run goes on)")
+    parser.add_argument("--max-memory", type=_size, metavar="SIZE",
+                        help="fail a task whose worker's resident memory exceeds SIZE "
+                        "(500M, 2G, ...; its worker is killed, the run goes on)")
     parser.add_argument("--no-check-environment", action="store_true",
                         help="ignore JUG_MAX_TASKS, JUG_MAX_HOURS/MINUTES/SECONDS, "
                         "JUG_EXIT_IF_FILE_EXISTS and the file __jug_please_stop_running.txt")
@@ -95,8 +129,15 @@ def main(args: argparse.Namespace) -> int:
         raise JugAsyncError(f"--jobs must be at least 1 (got {args.jobs})")
     if args.wait_cycle_time < 0 or args.nr_wait_cycles < 0:
         raise JugAsyncError("--wait-cycle-time and --nr-wait-cycles must not be negative")
+    from jug_async.locks.lease import check_lease
+
+    try:
+        args.lease = check_lease(float(args.lease))
+    except ValueError as e:
+        raise JugAsyncError(f"--lease: {e}") from None
     with open_session(args) as session:
         session.require_shared_store(NAME)
+        _sweep(session.store, args.lease)
         hooks = _run_hooks(args)
         while True:
             result = _run_once(args, session, hooks)
@@ -118,8 +159,13 @@ def _run_once(args: argparse.Namespace, session: Session, hooks: RunHooks) -> Ru
     graph = session.graph
     assert graph is not None and session.context is not None
     max_executed, stop_requested = hooks.limits(session.context)
+    from jug_async.locks.lease import new_token
+    from jug_async.run.limits import Limits
+    from jug_async.run.worker import Lease
+
     functions = pool.FunctionTable(graph, session.module)
-    pools = pool.PoolFactory(args.jobs, session.spec, functions)
+    lease = Lease(args.lease, new_token())
+    pools = pool.PoolFactory(args.jobs, session.spec, functions, lease=lease)
     display = ProgressDisplay()
     selected = task_matcher(args.names, args.pattern)
     sink = _KeepFailed(display, session.store) if args.keep_failed else display
@@ -129,7 +175,10 @@ def _run_once(args: argparse.Namespace, session: Session, hooks: RunHooks) -> Ru
                           sink=sink, keep_going=args.keep_going,
                           selected=selected, jugfile=args.jugfile,
                           max_executed=max_executed, stop_requested=stop_requested,
-                          wait_limit=args.wait_cycle_time * args.nr_wait_cycles)
+                          wait_limit=args.wait_cycle_time * args.nr_wait_cycles,
+                          lease=lease.seconds, token=lease.token,
+                          limits=Limits(args.timeout, args.max_memory),
+                          keep_failed=args.keep_failed)
     if not args.tui:  # the TUI prestarts them itself, once their output goes to its log
         scheduler.prepare()  # one listing of the store: is there anything to run?
         if scheduler.ready:
@@ -141,6 +190,21 @@ def _run_once(args: argparse.Namespace, session: Session, hooks: RunHooks) -> Ru
     finally:
         pools.close()
         _close(display)
+
+
+def _sweep(store: Store, lease: float) -> None:
+    """Remove what dead processes left in the store (temp files of killed writers,
+    dead owners' locks on saved tasks): nothing else ever would."""
+    sweep = getattr(store, "sweep", None)
+    if sweep is None:
+        return
+    try:
+        swept = sweep(lease)
+    except OSError as e:  # a flaky store: the run itself will say more if it persists
+        err(f"could not clean up the store: {e}")
+        return
+    if swept:
+        err(swept.describe())
 
 
 def _run_hooks(args: argparse.Namespace) -> RunHooks:
@@ -177,10 +241,10 @@ def _close(display: ProgressDisplay) -> None:
 
 
 class _KeepFailed:
-    """``--keep-failed``: as each failure is reported, take the task's lock again
-    and mark it failed (jug's mark: mtime 1), so jug and jug-async workers leave
-    it alone. A worker releases its locks when its batch ends; in the moment
-    between that and this, another worker may take the task and retry it."""
+    """``--keep-failed``: a worker marks the lock of a task that failed in it
+    (jug's mark: mtime 1) instead of releasing it, so jug and jug-async workers
+    leave it alone. A failure no worker reported (a worker that died, an
+    argument that could not be sent) has no lock: take it and mark it here."""
 
     def __init__(self, forward: ProgressDisplay, store: Store) -> None:
         self._forward = forward
@@ -215,6 +279,13 @@ def report(result: RunResult, session: Session | None = None) -> int:
             print(f"  {w.name} ({w.hash[:12]}), locked by {w.owner}", file=sys.stderr)
         if len(result.gave_up) > 20:
             print(f"  ... and {len(result.gave_up) - 20} more", file=sys.stderr)
+        first = next((w.detail for w in result.gave_up if w.detail), "")
+        if first:
+            print(f"  first: {first}", file=sys.stderr)
+    if result.store_error:
+        err(f"{result.store_error}: the run stopped; saved results are kept, run again to "
+            "continue")
+        return EXIT_FAILED
     if result.interrupted:
         print(f"jug-async: stopped by {result.interrupted}; saved results are kept, "
               "run again to continue", file=sys.stderr)

@@ -36,7 +36,10 @@ def already_saved(path: str) -> bool:
     try:  # NFS: opening the directory revalidates it (close-to-open)
         os.close(os.open(parent, os.O_RDONLY | os.O_DIRECTORY))
     except FileNotFoundError:
-        return False  # no shard directory: nothing in it was ever saved
+        # The directory may be cached as missing too (looked up before another
+        # host created it): ask the server about it the same way.
+        if not _create_probe(os.path.dirname(parent) or ".", parent):
+            return False  # no shard directory: nothing in it was ever saved
     if os.path.exists(path):
         return True
     return _create_probe(parent, path)

@@ -8,7 +8,10 @@ sink must be quick (a TUI posts them into its own message queue).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from jug_async.run.state import Statistics
 
 
 class RunStarted(NamedTuple):
@@ -55,6 +58,18 @@ class TaskHeldElsewhere(NamedTuple):
     at: float
 
 
+class LockWaited(NamedTuple):
+    """A task's lock cannot be judged from here (a plain jug lock of another
+    host, say): it is waited for, bounded by the run's wait limit. ``text``
+    names the lock, its owner and age, and the command that clears it."""
+
+    hash: str
+    name: str
+    owner: str  # "PID 4321 on node7, 12 min", or "an unknown owner"
+    text: str
+    at: float
+
+
 class TaskDoneElsewhere(NamedTuple):
     """Another process saved the result (found after a lock or by polling)."""
 
@@ -78,6 +93,7 @@ class Progress(NamedTuple):
     failed: int
     elsewhere: int
     at: float
+    stats: Statistics | None = None  # the scheduler's snapshot (per-name counts)
 
 
 class RunFinished(NamedTuple):
@@ -96,6 +112,7 @@ Event = (
     | TaskFinished
     | TaskFailed
     | TaskHeldElsewhere
+    | LockWaited
     | TaskDoneElsewhere
     | TaskBlocked
     | Progress

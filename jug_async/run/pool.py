@@ -20,6 +20,7 @@ import contextvars
 import functools
 import multiprocessing
 import os
+import signal
 import threading
 import types
 from collections.abc import Coroutine
@@ -29,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 import cloudpickle
 
 from jug_async.graph import TaskGraph
+from jug_async.locks import facts
 from jug_async.run import worker
 from jug_async.run.worker import Outcome, TaskSpec
 from jug_async.store.base import Store
@@ -107,6 +109,17 @@ class ProcessPool:
     def terminate(self) -> set[int]:
         return terminate(self.executor)
 
+    def pids(self) -> set[int]:
+        """The worker processes' PIDs (for per-task limits)."""
+        return set(getattr(self.executor, "_processes", None) or {})
+
+    def kill(self, pid: int) -> None:
+        """Kill one worker now (over a limit): the pool breaks, the scheduler
+        rebuilds it."""
+        if pid in self.pids():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
 
 class InlinePool:
     """Runs each batch at once, in this process, inside ``submit``: for tests and
@@ -150,8 +163,10 @@ class PoolFactory:
     this process runs an event loop and threads, and forking it is unsafe.
     """
 
-    def __init__(self, jobs: int, store_spec: str, functions: FunctionTable) -> None:
+    def __init__(self, jobs: int, store_spec: str, functions: FunctionTable, *,
+                 lease: worker.Lease | None = None) -> None:
         self.jobs = jobs
+        self.lease = lease
         self._initargs = (os.getcwd(), store_spec, functions.module_name, functions.filename)
         self._functions = functions
         self._ready: ProcessPoolExecutor | None = None
@@ -178,7 +193,9 @@ class PoolFactory:
             max_workers=self.jobs,
             mp_context=ctx,
             initializer=worker.init_worker,
-            initargs=(*self._initargs, self._functions.blob),
+            # The scheduler is this process: workers exit when it dies.
+            initargs=(*self._initargs, self._functions.blob, self.lease,
+                      (os.getpid(), facts.start_time())),
         )
 
 

@@ -19,18 +19,21 @@ Data flow::
     Scheduler._complete ── events (events.py) ──> sink: ProgressDisplay | TUI EventTracker
                        └── store I/O it decided: failure records, breaking dead locks
 
-The policy lives in ``state.py`` (what happens to a task) and ``batching.py``
-(which tasks travel together); this module only does what needs the event
-loop: the pool's futures, polling tasks held by other processes (exponential
-back-off; a lock left by a dead process on this host is broken at once),
-signals (SIGINT/SIGTERM stop the workers, release the locks they held, keep
-saved results), pause, stop, the limits of jug's exit checks, and progress.
+The policy lives in ``state.py`` (what happens to a task), ``batching.py``
+(which tasks travel together), ``held.py`` (what to do about a lock someone
+else holds: ``locks.reclaim``'s rules) and ``limits.py`` (per-task limits);
+this module only does what needs the event loop: the pool's futures, polling
+tasks held by other processes (exponential back-off), renewing the leases of
+the batches in flight (``locks.lease.LeaseRenewer``, on a thread), signals
+(SIGINT/SIGTERM stop the workers, release the locks they held, keep saved
+results), pause, stop, the limits of jug's exit checks, and progress.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import pickle
 import random
@@ -44,18 +47,28 @@ from dataclasses import dataclass, field
 
 import cloudpickle
 
+from jug_async.errors import StoreError
 from jug_async.graph import TaskGraph
 from jug_async.hashing import PLAIN_TYPES
-from jug_async.run import batching
+from jug_async.locks.lease import LeaseRenewer
+from jug_async.locks.reclaim import CLEAR_COMMANDS, Action
+from jug_async.records import format_failure
+from jug_async.run import batching, held, limits
 from jug_async.run import events as ev
 from jug_async.run import state as st
 from jug_async.run.pool import Pool
+from jug_async.run.state import Statistics
 from jug_async.run.worker import ALREADY, DONE, FAILED, LOCKED, SKIPPED, Outcome, TaskSpec
 from jug_async.states import TaskState
 from jug_async.store.base import LockInfo, Store
 
+__all__ = ["Failure", "RunResult", "Scheduler", "Statistics", "Waited", "pid_alive"]
+
 POLL_FIRST, POLL_MAX = 0.02, 2.0  # back-off bounds for tasks held elsewhere
 PROGRESS_EVERY = 0.2
+STORE_ERRORS_MAX = 8  # polls in a row failing with OSError: the store is gone
+
+log = logging.getLogger("jug_async.run")
 
 
 @dataclass
@@ -73,6 +86,7 @@ class Waited:
     name: str
     hash: str
     owner: str  # "PID 12 on host", or "an unknown process" for an unreadable lock
+    detail: str = ""  # the lock, its owner and age, and the command that clears it
 
 
 @dataclass
@@ -84,24 +98,11 @@ class RunResult:
     blocked: int = 0
     interrupted: str | None = None  # signal name when stopped by one
     gave_up: list[Waited] = field(default_factory=list)  # held elsewhere past wait_limit
-
-
-@dataclass(frozen=True)
-class Statistics:
-    """A read-only picture of the run, for displays (``Scheduler.statistics``)."""
-
-    total: int
-    done: int  # saved: before the run, here, or elsewhere
-    executed: int  # run and saved here
-    running: int  # dispatched here, not back yet
-    elsewhere: int  # locked by other processes; waited for
-    failed: int
-    blocked: int
-    ready: int
-    done_by_name: dict[str, int]
+    store_error: str | None = None  # the store kept failing: the run stopped
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a process of this host (kept for ``cleanup``)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -130,10 +131,20 @@ class Scheduler:
         stop_requested: asked before each dispatch; once true, nothing new is
             dispatched, running tasks finish and the run ends normally.
         wait_limit: seconds to wait without progress when all that is left is
-            held by other processes (jug's nr-wait-cycles x wait-cycle-time);
-            then the run ends normally, listing them in ``RunResult.gave_up``.
-            None waits for ever.
+            held by locks this host cannot judge (plain jug locks: jug's
+            nr-wait-cycles x wait-cycle-time); then the run ends normally,
+            listing them in ``RunResult.gave_up``. None waits for ever. Locks
+            with a live lease are waited for as long as they are renewed.
         clock: monotonic seconds, for ``wait_limit`` (tests inject one).
+        lease: seconds a lock of this run stays valid without renewal; the
+            batches in flight are renewed every sixth of it (None: no renewal,
+            for stores without lock files). Its workers write the lease lines
+            (``PoolFactory(lease=...)``).
+        token: the run's token, written in its locks by its workers.
+        held_locks: judges locks held elsewhere (tests inject host facts and
+            clocks); default: this host's, with the store's clock.
+        limits: per-task ``--timeout``/``--max-memory``.
+        keep_failed: a failed task's lock is marked failed by its worker.
     """
 
     def __init__(
@@ -152,6 +163,11 @@ class Scheduler:
         stop_requested: Callable[[], bool] | None = None,
         wait_limit: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        lease: float | None = None,
+        token: str | None = None,
+        held_locks: held.HeldLocks | None = None,
+        limits: limits.Limits | None = None,
+        keep_failed: bool = False,
     ) -> None:
         self.graph = graph
         self.store = store
@@ -181,6 +197,22 @@ class Scheduler:
         self._last_progress = 0.0
         self._paused = False
         self._resumed: asyncio.Future[None] | None = None  # set when a pause ends
+        self.held = held_locks if held_locks is not None else held.HeldLocks(store)
+        self._waiting: dict[int, held.Look] = {}  # elsewhere, under a lock we cannot judge
+        self._told: set[int] = set()  # tasks whose WAIT lock was named once
+        self._lock_path = getattr(store, "lock_path", None)
+        self.token = token
+        self.renewer = (LeaseRenewer(lease) if lease is not None and self._lock_path
+                        is not None else None)
+        self._renewing: asyncio.Future | None = None
+        self._release_later: list[int] = []
+        self.limits = limits if limits else None
+        self._sent_at: dict[int, float] = {}  # batch id -> when sent (limited runs)
+        self._over: dict[int, str] = {}  # node -> why its worker was killed
+        self.keep_failed = keep_failed
+        self._store_errors = 0
+        self.store_error: str | None = None
+        self._pool_pids: set[int] = set()  # every worker this run started
 
     # ---- setup -------------------------------------------------------------
 
@@ -210,8 +242,7 @@ class Scheduler:
         s = self.s
         if s is None:
             return Statistics(len(self.graph), 0, 0, 0, 0, 0, 0, 0, {})
-        return Statistics(len(self.graph), s.done, s.executed, s.running, len(s.elsewhere),
-                          s.failed, s.blocked, len(s.ready), dict(s.done_by_name))
+        return st.statistics(s)
 
     # ---- the loop ----------------------------------------------------------
 
@@ -220,17 +251,24 @@ class Scheduler:
         self._stop_signal = loop.create_future()
         t0 = time.perf_counter()
         installed = self._install_signals(loop)
+        helpers: list[asyncio.Future] = []
         try:
             self.prepare()
+            if self.renewer is not None:
+                helpers.append(asyncio.ensure_future(self._renew_loop()))
+            if self.limits is not None:
+                helpers.append(asyncio.ensure_future(self._limit_loop()))
             await self._loop()
         finally:
             for sig in installed:
                 loop.remove_signal_handler(sig)
+            for h in helpers:
+                h.cancel()
             self._shutdown()
         s = self.s
         assert s is not None
         r = RunResult(len(self.graph), s.done, s.executed, self.failures, s.blocked,
-                      self.interrupted, self.gave_up)
+                      self.interrupted, self.gave_up, self.store_error)
         self._progress(force=True)
         self.emit(ev.RunFinished(r.executed, r.done, r.total, len(r.failures), r.blocked,
                                  r.interrupted is not None, time.perf_counter() - t0))
@@ -245,6 +283,7 @@ class Scheduler:
             held = self.paused and bool(s.ready) and not self._stopping  # wait for resume
             if not self._inflight and (self._stopping or not s.elsewhere) and not held:
                 return
+            self._progress()
             if self._waited_too_long():
                 return
             waitables: set[asyncio.Future] = set(self._inflight)
@@ -268,14 +307,10 @@ class Scheduler:
             for fut in done:
                 if fut is self._poll:
                     self._poll = None
-                    changes = fut.result()
-                    if changes:
-                        self._waiting_since = None  # progress: the wait starts again
-                    self._apply_poll(changes)
+                    self._apply_poll(fut.result())
                 else:
                     self._waiting_since = None
                     self._complete(fut)
-            self._progress()
 
     def _install_signals(self, loop: asyncio.AbstractEventLoop) -> list[int]:
         installed = []
@@ -311,17 +346,25 @@ class Scheduler:
 
     def _budget(self) -> int:
         """Tasks that may still be sent under ``max_executed`` (in flight count)."""
+        one = 1 if self.limits is not None else batching.MAX_BATCH  # limits: one per batch
         if self.max_executed is None:
-            return batching.MAX_BATCH
+            return one
         s = self.s
         assert s is not None
-        return self.max_executed - s.ran - s.running
+        return min(one, self.max_executed - s.ran - s.running)
+
+    def _max_in_flight(self) -> int:
+        s = self.s
+        assert s is not None
+        if self.limits is not None:  # each batch sent runs at once: its age is its run time
+            return self.jobs
+        return batching.max_in_flight(s, self.jobs)
 
     def _dispatch(self) -> None:
         s = self.s
         assert s is not None
         while (s.ready and not self._stopping and not self.paused
-               and len(self._inflight) < batching.max_in_flight(s, self.jobs)
+               and len(self._inflight) < self._max_in_flight()
                and not batching.suspect_blocks_dispatch(s)):
             if self._stop_requested is not None and self._stop_requested():
                 self._stopping = True  # jug's exit checks: end as a normal run
@@ -353,7 +396,15 @@ class Scheduler:
                 self._discard_pool(self.pool)
                 st.batch_refused(s, batch)
                 continue
-            self._inflight[fut] = (st.batch_sent(s, batch), self.pool)
+            bid = st.batch_sent(s, batch)
+            self._inflight[fut] = (bid, self.pool)
+            if (pids := getattr(self.pool, "pids", None)) is not None:
+                self._pool_pids |= pids()
+            if self.renewer is not None and self._lock_path is not None:
+                self.renewer.hold(bid, [self._lock_path(self.graph.hashes[i]) for i in batch],
+                                  self.token)
+            if self.limits is not None:
+                self._sent_at[bid] = time.monotonic()
 
     def _spec(self, i: int, after: int = -1) -> TaskSpec:
         t = self.graph.tasks[i]
@@ -365,7 +416,7 @@ class Scheduler:
         assert self.s is not None
         return TaskSpec(h, t.name, self._function_key(t.f), payload,
                         h in self.s.failure_records,
-                        self.graph.hashes[after] if after >= 0 else "")
+                        self.graph.hashes[after] if after >= 0 else "", self.keep_failed)
 
     # ---- outcomes ----------------------------------------------------------
 
@@ -374,11 +425,13 @@ class Scheduler:
         assert s is not None
         bid, pool = self._inflight.pop(fut)
         batch = st.batch_returned(s, bid)
+        self._release_lease(bid)
+        self._sent_at.pop(bid, None)
         try:
             outcomes = fut.result()
         except BrokenExecutor:
             self._discard_pool(pool)
-            self._recover_crash(batch)
+            self._recover_crash(batch, pool)
             return
         except Exception as e:
             for i in batch:
@@ -412,7 +465,7 @@ class Scheduler:
         g = self.graph
         if record:
             with contextlib.suppress(OSError):
-                self.store.save_failure(g.hashes[i], f"{g.names[i]}\n{tb or error}\n")
+                self.store.save_failure(g.hashes[i], format_failure(g.names[i], f"{tb or error}\n"))
         assert self.s is not None
         blocked = st.task_failed(self.s, i, ran)
         self.failures.append(Failure(g.names[i], g.hashes[i], error, tb))
@@ -432,54 +485,67 @@ class Scheduler:
             pool.shutdown(wait=False, cancel=True)
             self.pool = None
 
-    def _recover_crash(self, batch: list[int]) -> None:
-        """A worker died (killed, segfault, out of memory): the pool is broken.
-        Break the dead workers' locks, retry the tasks one by one in a new pool."""
+    def _recover_crash(self, batch: list[int], pool: Pool) -> None:
+        """A worker died (killed, segfault, out of memory, over a limit): the pool
+        is broken. Break the dead workers' locks, retry the tasks one by one in a
+        new pool; a task whose worker was killed over a limit fails with that."""
+        ours = self._pool_pids
         for i in batch:
             h = self.graph.hashes[i]
-            info = self.store.lock_info(h)
-            if self._dead_local_owner(info):
-                self.store.break_lock(h, info)
+            with contextlib.suppress(OSError):
+                info = self.store.lock_info(h)
+                if info is not None and not info.failed and (
+                        (info.pid in ours and info.host == self.held.here.host)
+                        or self._owner_gone(info)):
+                    self.store.break_lock(h, info)
         assert self.s is not None
-        for i in st.worker_died(self.s, batch):  # it ran alone: it is the culprit
+        over = [i for i in batch if i in self._over]
+        for i in over:
+            self._fail(i, self._over.pop(i), "", record=True, ran=True)
+        rest = [i for i in batch if i not in over]
+        for i in st.worker_died(self.s, rest):  # it ran alone: it is the culprit
             self._fail(i, "the worker process running this task died (killed by a "
                        "signal, out of memory, or a crash in native code)", "", record=True,
                        ran=True)
 
+    def _owner_gone(self, info: LockInfo) -> bool:
+        """Whether the rules say this lock's owner process is dead (judged as if
+        just renewed: only a dead PID counts here, not a lease)."""
+        verdict = self.held.judge_info(info, info.mtime)
+        return verdict is not None and verdict.action is Action.RECLAIM
+
     # ---- tasks held by others ---------------------------------------------
 
-    def _dead_local_owner(self, info: LockInfo | None) -> bool:
-        """A lock whose owner ran on this host and is gone: safe to break at once."""
-        return (info is not None and info.host == self._host and info.pid is not None
-                and not pid_alive(info.pid))
-
-    async def _poll_elsewhere(self) -> list[tuple[int, str, LockInfo | None]]:
-        """Wait out the back-off, then see what became of the tasks held elsewhere."""
+    async def _poll_elsewhere(self) -> list[tuple[int, held.Look]]:
+        """Wait out the back-off, then judge the lock of every task held
+        elsewhere (``held.HeldLocks``): done, freed, broken, held or waited for.
+        A store that fails with OSError is retried at the next poll (logged);
+        ``STORE_ERRORS_MAX`` polls in a row stop the run."""
         await asyncio.sleep(self._backoff)
         self._backoff = min(self._backoff * 2, POLL_MAX)
-        changes: list[tuple[int, str, LockInfo | None]] = []
+        looks: list[tuple[int, held.Look]] = []
         assert self.s is not None
-        for i in list(self.s.elsewhere):
-            h = self.graph.hashes[i]
-            if await self.store.aexists(h):
-                changes.append((i, "done", None))
-                continue
-            info = await self.store.alock_info(h)
-            if info is None:
-                changes.append((i, "free", None))
-            elif info.failed:
-                changes.append((i, "failed", info))
-            elif self._dead_local_owner(info) and self.store.break_lock(h, info):
-                changes.append((i, "free", info))
-        return changes
+        try:
+            for i in list(self.s.elsewhere):
+                looks.append((i, await self.held.look(self.graph.hashes[i])))
+        except (OSError, StoreError) as e:
+            self._store_errors += 1
+            log.warning("reading the locks of tasks held elsewhere failed (%d in a row; "
+                        "will retry): %s", self._store_errors, e)
+            if self._store_errors >= STORE_ERRORS_MAX:
+                self._store_failed(f"the store keeps failing ({e})")
+            return looks
+        self._store_errors = 0
+        return looks
 
     def _waited_too_long(self) -> bool:
-        """Only tasks held elsewhere are left and nothing changed for
-        ``wait_limit`` seconds: give up on them (jug's wait cycles)."""
+        """Only tasks under locks this host cannot judge (plain jug locks) are
+        left and nothing changed for ``wait_limit`` seconds: give up on them
+        (jug's wait cycles). A lock with a live lease is waited for."""
         s = self.s
         assert s is not None
         if (self.wait_limit is None or self._inflight or s.ready or not s.elsewhere
-                or self.paused):
+                or self.paused or not all(i in self._waiting for i in s.elsewhere)):
             self._waiting_since = None
             return False
         now = self._clock()
@@ -489,33 +555,128 @@ class Scheduler:
             return False
         g = self.graph
         for i in sorted(s.elsewhere):
-            try:
-                info = self.store.lock_info(g.hashes[i])
-            except OSError:  # not a readable lock file (a directory, say)
-                info = None
-            owner = (f"PID {info.pid} on {info.host}" if info is not None and info.pid
-                     else "an unknown process")
-            self.gave_up.append(Waited(g.names[i], g.hashes[i], owner))
+            look = self._waiting[i]
+            owner = look.owner or "an unknown process"
+            self.gave_up.append(Waited(g.names[i], g.hashes[i], owner, look.line))
         return True
 
-    def _apply_poll(self, changes: list[tuple[int, str, LockInfo | None]]) -> None:
-        if changes:
-            self._backoff = POLL_FIRST
+    def _apply_poll(self, looks: list[tuple[int, held.Look]]) -> None:
         now = time.time()
         g, s = self.graph, self.s
         assert s is not None
-        for i, what, info in changes:
+        changed = False
+        for i, look in looks:
             if s.state[i] is not TaskState.ELSEWHERE:
                 continue
-            if what == "done":
+            what = look.what
+            if what in (held.WAIT, held.HELD):
+                if what == held.WAIT:
+                    self._waiting[i] = look
+                    if i not in self._told:
+                        self._told.add(i)
+                        self.emit(ev.LockWaited(g.hashes[i], g.names[i], look.describe(),
+                                                look.line, now))
+                else:
+                    self._waiting.pop(i, None)
+                continue
+            changed = True
+            self._waiting.pop(i, None)
+            if what == held.DONE:
                 self.emit(ev.TaskDoneElsewhere(g.hashes[i], g.names[i], now))
                 st.task_done_elsewhere(s, i)
-            elif what == "free":
+            elif what == held.FREE:
                 st.task_freed(s, i)
             else:
-                owner = f"PID {info.pid} on {info.host}" if info and info.pid else "another worker"
+                owner = look.owner or "another worker"
                 self._fail(i, f"marked failed by {owner} (jug --keep-failed); "
-                           "remove its lock to retry", "")
+                           f"remove its lock to retry: {CLEAR_COMMANDS}", "")
+        if changed:
+            self._backoff = POLL_FIRST
+            self._waiting_since = None  # progress: the wait starts again
+
+    def _store_failed(self, why: str) -> None:
+        """The store keeps failing: stop as on a signal (workers stopped, their
+        locks released where possible, saved results kept), with ``why``."""
+        if self.store_error is None:
+            self.store_error = why
+            log.error("%s: stopping the run", why)
+        self.request_stop("store failure")
+
+    # ---- leases and limits ------------------------------------------------
+
+    def _release_lease(self, bid: int) -> None:
+        """Stop renewing a batch (not during a renewal round: its descriptor is
+        in use on the renewal thread)."""
+        if self.renewer is None:
+            return
+        if self._renewing is not None:
+            self._release_later.append(bid)
+        else:
+            self.renewer.release(bid)
+
+    async def _renew_loop(self) -> None:
+        """Renew the leases of the batches in flight every ``renewer.interval``
+        seconds, on a thread. Failures are retried at the next round (logged);
+        a batch not renewed for a whole lease may be taken over by another host:
+        the store is failing, and the run stops."""
+        r = self.renewer
+        assert r is not None
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(r.interval)
+            if not len(r):
+                continue
+            self._renewing = loop.run_in_executor(None, r.renew_now)
+            try:
+                report = await asyncio.shield(self._renewing)
+            finally:
+                self._renewing = None
+                for bid in self._release_later:
+                    r.release(bid)
+                self._release_later.clear()
+            for key, exc in report.failing:
+                log.warning("renewing the locks of batch %r failed (will retry): %s", key, exc)
+            if r.overdue():
+                self._store_failed(f"the locks of running tasks could not be renewed for "
+                                   f"{r.lease:g} s (--lease)")
+
+    async def _limit_loop(self) -> None:
+        """Every ``limits.CHECK_EVERY`` s: kill the worker of a task over a limit."""
+        lim = self.limits
+        assert lim is not None
+        while True:
+            await asyncio.sleep(limits.CHECK_EVERY)
+            pool = self.pool
+            s = self.s
+            if pool is None or s is None or not s.batches or not hasattr(pool, "pids"):
+                continue
+            now = time.monotonic()
+            rss = (await asyncio.to_thread(limits.rss_of, pool.pids())
+                   if lim.max_memory is not None else {})
+            for bid, nodes in list(s.batches.items()):
+                if any(i in self._over for i in nodes):
+                    continue
+                reason = limits.over_time(lim, now - self._sent_at.get(bid, now))
+                pid = await self._worker_of(nodes)
+                if reason is None and pid is not None:
+                    reason = limits.over_memory(lim, rss.get(pid, 0))
+                if reason is None:
+                    continue
+                for i in nodes:
+                    self._over[i] = reason
+                if pid is not None:
+                    pool.kill(pid)
+                else:  # no lock names its worker: stop them all
+                    pool.terminate()
+
+    async def _worker_of(self, nodes: list[int]) -> int | None:
+        """The worker running a batch: the PID its locks name."""
+        for i in nodes:
+            with contextlib.suppress(OSError):
+                info = await self.store.alock_info(self.graph.hashes[i])
+                if info is not None and info.pid is not None:
+                    return info.pid
+        return None
 
     # ---- progress and shutdown --------------------------------------------
 
@@ -527,7 +688,7 @@ class Scheduler:
         s = self.s
         assert s is not None
         self.emit(ev.Progress(s.done, len(self.graph), s.running, len(self.failures),
-                              len(s.elsewhere), now))
+                              len(s.elsewhere), now, st.statistics(s)))
 
     def _shutdown(self) -> None:
         if self._poll is not None:

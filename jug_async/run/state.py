@@ -101,6 +101,32 @@ class RunState:
         return sum(map(len, self.batches.values()))
 
 
+@dataclass(frozen=True)
+class Statistics:
+    """A read-only picture of the run, for displays (``Scheduler.statistics``,
+    and every ``events.Progress``). Tasks held elsewhere are not running here;
+    tasks of a batch lost with its worker are ready again, not running."""
+
+    total: int
+    done: int  # saved: before the run, here, or elsewhere
+    executed: int  # run and saved here
+    running: int  # dispatched here, not back yet
+    elsewhere: int  # locked by other processes; waited for
+    failed: int
+    blocked: int
+    ready: int
+    done_by_name: dict[str, int]
+    running_by_name: dict[str, int] = field(default_factory=dict)
+
+
+def statistics(s: RunState) -> Statistics:
+    """A frozen snapshot of ``s`` (O(names + tasks in flight))."""
+    names = s.graph.names
+    running = Counter(names[i] for nodes in s.batches.values() for i in nodes)
+    return Statistics(len(s.state), s.done, s.executed, s.running, len(s.elsewhere), s.failed,
+                      s.blocked, len(s.ready), dict(s.done_by_name), dict(running))
+
+
 def start_state(graph: TaskGraph, saved: set[str], failure_records: Iterable[str] = (),
                 selected: Callable[[str], bool] | None = None) -> tuple[RunState, Blocked]:
     """Every node's state from one listing of the store; returns the state and the

@@ -21,6 +21,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 import types
@@ -33,6 +34,9 @@ import cloudpickle
 from jug_async import compat
 from jug_async.api import registry
 from jug_async.api.task import value
+from jug_async.locks import facts
+from jug_async.locks.lease import lease_record
+from jug_async.records import format_failure
 from jug_async.running import mark_running
 from jug_async.states import TaskState
 from jug_async.store.base import Store
@@ -56,6 +60,7 @@ class TaskSpec(NamedTuple):
     payload: bytes  # pickle of (args, kwargs); Tasks inside arrive as TaskRef
     has_failure_record: bool = False  # a past failure's traceback to delete on success
     after: str = ""  # an earlier task of the batch whose result this one reads
+    keep_failed: bool = False  # on failure, mark the lock failed (jug --keep-failed)
 
 
 class Outcome(NamedTuple):
@@ -118,12 +123,25 @@ class _WorkerState:
 _state: _WorkerState | None = None  # one per worker process, set by init_worker
 
 
+@dataclass(frozen=True)
+class Lease:
+    """What a worker needs to write leased locks: the run's lease and token."""
+
+    seconds: float
+    token: str
+
+
 def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
-                functions_blob: bytes, cache_bytes: int = 256 << 20) -> None:
+                functions_blob: bytes, lease: Lease | None = None,
+                scheduler: tuple[int, int | None] | None = None,
+                cache_bytes: int = 256 << 20) -> None:
     """ProcessPoolExecutor initializer. Ctrl-C goes to the whole terminal process
-    group: workers ignore it and let the scheduler stop them cleanly."""
+    group: workers ignore it and let the scheduler stop them cleanly.
+    ``scheduler`` (PID, start time): the worker exits when that process dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_sigterm)
+    if scheduler is not None:
+        follow_scheduler(*scheduler)
     # Workers share stdout/stderr (a terminal, a log, a pipe). Unbuffered (-u,
     # PYTHONUNBUFFERED) print() writes the text and the newline separately, so
     # lines of two workers tear into each other; line buffering writes each line
@@ -148,7 +166,58 @@ def init_worker(cwd: str, store_spec: str, module_name: str, filename: str,
                 shipped.append(v)
     _restore_filenames(shipped, module_name, filename)
     _adopt_shipped_classes(module)
-    init_in_process(open_store(store_spec), functions, cache_bytes)
+    store = open_store(store_spec)
+    set_record = getattr(store, "set_lock_record", None)
+    if lease is not None and set_record is not None:
+        set_record(lease_record(lease.seconds, lease.token))
+    init_in_process(store, functions, cache_bytes)
+
+
+# ---- following the scheduler ------------------------------------------------------
+
+WATCH_EVERY = 0.5  # seconds between checks that the scheduler lives (forkserver workers)
+PR_SET_PDEATHSIG = 1
+_NO_NAMESPACES = facts.HostFacts("", None, None)  # probe without scanning every process
+
+
+def follow_scheduler(pid: int, started: int | None) -> None:
+    """Exit when the scheduler ``pid`` (started at ``started`` ticks) dies, however
+    it dies (kill -9 included), via a SIGTERM to this worker: a batch unwinds,
+    unlocks its locks, and the process exits.
+
+    A worker forked by the scheduler asks the kernel (``PR_SET_PDEATHSIG``): the
+    signal comes the moment the parent dies. A worker of a forkserver pool has the
+    forkserver as its parent, so a daemon thread checks the scheduler's PID and
+    start time (a reused PID is another process) every ``WATCH_EVERY`` seconds.
+    """
+    if os.getppid() == pid and _parent_death_signal(signal.SIGTERM):
+        if os.getppid() != pid:  # it died before the kernel was asked
+            os.kill(os.getpid(), signal.SIGTERM)
+        return
+    threading.Thread(target=_watch, args=(pid, started), name="jug-async-follow",
+                     daemon=True).start()
+
+
+def _parent_death_signal(sig: int) -> bool:
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch(pid: int, started: int | None) -> None:
+    while True:
+        time.sleep(WATCH_EVERY)
+        seen = facts.probe(pid, _NO_NAMESPACES)
+        if seen.alive is False or (started is not None and seen.start_time is not None
+                                   and seen.start_time != started):
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
 
 
 def init_in_process(store: Store, functions: dict[int, Any],
@@ -275,8 +344,25 @@ def _run_batch(specs: list[TaskSpec]) -> list[Outcome]:
         outcomes.extend(_save(store, to_save, timings, pid))
     finally:
         _state.cache.pinned.clear()
-        store.unlock_many([s.hash for s, got in zip(specs, locked, strict=True) if got])
+        _release(store, specs, locked, outcomes)
     return outcomes
+
+
+def _release(store: Store, specs: list[TaskSpec], locked: list[bool],
+             outcomes: list[Outcome]) -> None:
+    """Unlock the batch's locks; with ``keep_failed``, a failed task's lock is
+    marked failed instead (jug --keep-failed), so no one retries it meanwhile."""
+    failed = {o.hash for o in outcomes if o.status is FAILED}
+    keep = [s.hash for s, got in zip(specs, locked, strict=True)
+            if got and s.keep_failed and s.hash in failed]
+    for h in keep:
+        try:
+            store.mark_failed(h)
+        except OSError:
+            store.unlock(h)
+    kept = set(keep)
+    store.unlock_many([s.hash for s, got in zip(specs, locked, strict=True)
+                       if got and s.hash not in kept])
 
 
 def _call(spec: TaskSpec) -> Any:
@@ -342,5 +428,5 @@ def _failed(store: Store, spec: TaskSpec, exc: BaseException, seconds: float, pi
     if when:
         line = f"{line} (while {when})"
     with contextlib.suppress(OSError):  # the traceback still reaches the scheduler
-        store.save_failure(spec.hash, f"{spec.name}\n{tb}")
+        store.save_failure(spec.hash, format_failure(spec.name, tb))
     return Outcome(spec.hash, FAILED, seconds, 0, pid, line, tb)

@@ -1,9 +1,12 @@
 """The plain (non-TUI) progress display of ``run``, fed by scheduler events.
 
 On a terminal: a compact live block drawn with rich, redrawn a few times per
-second: one overall line (bar, done/total, rate, ETA, running, failures,
-elapsed) and at most ``MAX_NAMES`` per-name lines for the names being worked
-on. Not on a terminal (batch jobs, CI logs): one plain log line every
+second: one overall line (bar, done/total, rate, ETA, running, held elsewhere,
+failures, elapsed) and at most ``MAX_NAMES`` per-name lines for the names
+being worked on. What is running comes from the scheduler's own snapshot
+(``Statistics``, carried by each ``Progress`` event), so a task held by another
+process, or lost with a worker that died, is never shown as running here.
+Not on a terminal (batch jobs, CI logs): one plain log line every
 ``LOG_EVERY`` seconds and one per failure, written without rich, whose import
 would be a tenth of a short run. Either way the run ends with a summary table
 per name.
@@ -42,7 +45,7 @@ class NameStats:
     failed: int = 0
     blocked: int = 0
     seconds: float = 0.0
-    running: int = 0  # dispatched here, not finished yet
+    running: int = 0  # in flight here, per the scheduler's last snapshot
     last: float = 0.0  # when this name last started or finished a task
 
     @property
@@ -80,6 +83,7 @@ class ProgressDisplay:
         self.stats: dict[str, NameStats] = {}
         self.total = self.done = self.failed = 0
         self.running = self.elsewhere = 0
+        self.waiting_on = ""  # the first lock waited for that cannot be judged: its owner
         self.rate = RateMeter()
         self._live: Live | None = None
         self._started = clock()
@@ -92,14 +96,11 @@ class ProgressDisplay:
                 self._on_start(e)
             case ev.TaskStarted():
                 self._start_live()
-                s = self.stats[e.name]
-                s.running += 1
-                s.last = self.clock()
+                self.stats[e.name].last = self.clock()
             case ev.TaskFinished():
                 s = self.stats[e.name]
                 s.ran += 1
                 s.seconds += e.seconds
-                s.running = max(0, s.running - 1)
                 self._advance(s)
             case ev.TaskDoneElsewhere():
                 self.stats[e.name].elsewhere += 1
@@ -107,14 +108,23 @@ class ProgressDisplay:
             case ev.TaskFailed():
                 s = self.stats[e.name]
                 s.failed += 1
-                s.running = max(0, s.running - 1)
                 self.failed += 1
                 first = e.error.splitlines()[0] if e.error else "failed"
                 self._print(f"FAILED {e.name} ({e.hash[:12]}): {first}", style="red")
             case ev.TaskBlocked():
                 self.stats[e.name].blocked += 1
+            case ev.LockWaited():
+                if not self.waiting_on:
+                    self.waiting_on = e.owner
+                self._print(f"waiting for {e.text}", style="yellow")
             case ev.Progress():
                 self.running, self.elsewhere = e.running, e.elsewhere
+                if e.stats is not None:
+                    by_name = e.stats.running_by_name
+                    for name, s in self.stats.items():
+                        s.running = by_name.get(name, 0)
+                if not self.elsewhere:
+                    self.waiting_on = ""
                 self._maybe_log()
             case ev.RunFinished():
                 self.finished = e
@@ -154,12 +164,6 @@ class ProgressDisplay:
 
     # ---- what is shown -----------------------------------------------------
 
-    @property
-    def running_here(self) -> int:
-        """Tasks dispatched here and not finished (from the events themselves: the
-        scheduler's Progress count dips between a batch's end and the next)."""
-        return sum(s.running for s in self.stats.values())
-
     def eta(self) -> float | None:
         left = self.total - self.done - self.failed - sum(s.blocked for s in self.stats.values())
         rate = self.rate.rate()
@@ -173,9 +177,11 @@ class ProgressDisplay:
         rate = self.rate.rate()
         parts = [f"{self.done:,}/{self.total:,} done ({pct:.0f}%)",
                  f"{rate:,.1f}/s" if rate is not None else "-/s",
-                 f"ETA {format_seconds(self.eta())}", f"{self.running_here:,} running"]
+                 f"ETA {format_seconds(self.eta())}", f"{self.running:,} running"]
         if self.elsewhere:
-            parts.append(f"{self.elsewhere:,} held elsewhere")
+            parts.append(f"{self.elsewhere:,} held elsewhere" + (
+                f" (first by {self.waiting_on}, a lock that is never broken on age)"
+                if self.waiting_on else ""))
         if self.failed:
             parts.append(f"{self.failed:,} failed")
         parts.append(f"elapsed {format_seconds(self.clock() - self._started)}")
