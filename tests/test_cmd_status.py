@@ -105,3 +105,31 @@ def test_version_is_bare_as_jugs(run_cli, jug):
     ours, theirs = run_cli("--version"), jug("--version")
     assert re.fullmatch(r"\d+\.\d+\.\d+\n", ours.stdout) and ours.returncode == 0
     assert re.fullmatch(r"\d+\.\d+\.\d+\n", theirs.stdout)  # jug's format: the number only
+
+
+def test_a_dead_owners_lock_is_noted_and_short_stays_jugs(run_cli, jug, jugfile, tmp_path):
+    import dataclasses
+    import json
+    import subprocess
+
+    from jug_async.locks import facts
+    from jug_async.records import LockRecord
+
+    _half_run(run_cli, jugfile)
+    assert run_cli("status", "tiny.py", "--cache", "--cache-file", "rows.db").returncode == 1
+    with sqlite3.connect(tmp_path / "rows.db") as c:
+        (h,) = c.execute("SELECT hash FROM ht WHERE name = 'tiny.block_sum'").fetchone()
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (tmp_path / "tiny.jugdata" / "locks").mkdir(exist_ok=True)
+    (tmp_path / "tiny.jugdata" / "locks" / f"{h}.lock").write_text(dataclasses.replace(
+        LockRecord.mine(gone.pid), lease_seconds=180.0, boot_id=facts.boot_id(),
+        pidns=facts.pidns(), start_time=1, token="t").format())
+    ours, theirs = run_cli("status", "tiny.py", "--short"), jug("status", "tiny.py", "--short")
+    assert ours.stdout == theirs.stdout  # jug's line, word for word: the lock is Active
+    assert f"dead lock {h} (tiny.block_sum): PID {gone.pid}" in ours.stderr
+    assert "has exited" in ours.stderr and "cleanup --locks-only" in ours.stderr
+    table = run_cli("status", "tiny.py")
+    assert "dead lock" in table.stderr and "dead" not in table.stdout
+    as_json = json.loads(run_cli("status", "tiny.py", "--json").stdout)
+    assert list(as_json["dead_locks"]) == [h]

@@ -237,3 +237,28 @@ def test_cli_refuses_without_a_terminal_or_with_a_bad_interval(tmp_path, args):
     expected = "--interval must be positive" if "--interval" in args else "needs a terminal"
     assert proc.stderr.startswith("jug-async: error:") and expected in proc.stderr
     assert not (tmp_path / "tui_small.jugdata").exists()  # nothing ran, nothing written
+
+
+def test_a_lock_whose_owner_is_dead_is_shown_as_dead(tmp_path):
+    import dataclasses
+
+    from jug_async.locks import facts
+    from jug_async.records import LockRecord
+
+    poller, _, jugdir = setup_jugfile(tmp_path, "tui_small.py")
+    squares = [h for h, n in zip(poller.graph.hashes, poller.graph.names, strict=True)
+               if n.endswith("square")]
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    (jugdir / "locks").mkdir(parents=True)
+    for h, pid, started in ((squares[0], gone.pid, 1),
+                            (squares[1], os.getpid(), facts.start_time())):
+        (jugdir / "locks" / f"{h}.lock").write_text(dataclasses.replace(
+            LockRecord.mine(pid), lease_seconds=180.0, boot_id=facts.boot_id(),
+            pidns=facts.pidns(), start_time=started, token="t").format())
+    snap = poller.poll()
+    assert snap.dead_locks == (squares[0],) and "1 lock of a dead owner" in snap.note
+    by_hash = {r.hash: r for r in snap.running}
+    assert f"PID {gone.pid}" in by_hash[squares[0]].dead and "exited" in by_hash[squares[0]].dead
+    assert by_hash[squares[1]].dead == ""
+    assert counts(snap)["tui_small.square"][2] == 2  # still locks, as jug counts them

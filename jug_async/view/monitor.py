@@ -56,6 +56,7 @@ class RunningTask:
     host: str  # "" when unknown
     pid: int | None
     since: float | None  # time.time() when it started, when known
+    dead: str = ""  # why its lock's owner is known dead ("" when not)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Snapshot:
     jobs: int = 0
     blocked: int = 0
     note: str = ""
+    dead_locks: tuple[str, ...] = ()  # hashes of locks whose owner is known dead
 
     @property
     def total(self) -> int:
@@ -210,7 +212,8 @@ class StorePoller:
         saved = store.listing()
         locks = {info.hash: info for info in read_locks(store)}
         failed = set(store.list_failures()) | {h for h, i in locks.items() if i.failed}
-        states = status.node_states(g, status.StoreSnapshot(saved, set(locks), failed))
+        dead = status.dead_locks(store, list(locks.values()))
+        states = status.node_states(g, status.StoreSnapshot(saved, set(locks), failed, dead))
         now = self.clock()
         self._states, self._locks = states, locks
         self.hostbook.saw_locks(list(locks.values()), now)
@@ -227,17 +230,22 @@ class StorePoller:
             if st == "running" and len(running) < MAX_RUNNING:
                 info = locks[g.hashes[i]]
                 running.append(RunningTask(g.hashes[i], g.names[i], info.host or "",
-                                           info.pid, lock_started(info)))
+                                           info.pid, lock_started(info),
+                                           dead.get(g.hashes[i], "")))
             elif st == "failed" and len(failures) < MAX_FAILURES:
                 failures.append(self._failure(i, locks.get(g.hashes[i])))
         running.sort(key=lambda r: (r.since is None, r.since or 0.0))
         done = sum(r.done for r in rows)
         self.rate.add(now, done)
-        key = (tuple(rows), frozenset(locks), frozenset(failed))
+        key = (tuple(rows), frozenset(locks), frozenset(failed), frozenset(dead))
         self.changed, self._key = key != self._key, key
+        n = len(dead)
+        note = (f"{n} lock{'s' if n > 1 else ''} of a dead owner (the next run removes "
+                f"{'them' if n > 1 else 'it'})" if n else "")
         self.last = Snapshot(self.jugfile, store.describe(), "monitor", "watching",
                              self.started, now, rows, tuple(running), self.hostbook.hosts(),
-                             tuple(failures), self.rate.rate())
+                             tuple(failures), self.rate.rate(), note=note,
+                             dead_locks=tuple(sorted(dead)))
         return self.last
 
     def _failure(self, i: int, info: LockInfo | None) -> FailedTask:
