@@ -3,8 +3,8 @@ real ``jug execute``, on one store; a random host's whole process tree is killed
 with SIGKILL repeatedly and restarted. Every task must end saved and whole, and
 re-executions stay within what was in flight at the kills. Prints the counts.
 
-Needs leases (a killed host's locks live in a PID namespace nobody else can
-see, so only its lease lets others take over): xfail until phase 2 wires them.
+Needs leases: a killed host's locks live in a PID namespace nobody else can
+see, so only its lease (10 s here, ``JUG_ASYNC_LEASE``) lets others take over.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ TASKS, SECONDS, KILLS = 120, 0.3, 6
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 11: needs leases (phase 2)")
 def test_kill_random_hosts_repeatedly(tmp_path, export_dir, sshfs_mount, host):
     from conftest import jug_command
 
