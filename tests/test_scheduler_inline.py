@@ -142,3 +142,95 @@ def test_inline_pool_leaves_the_callers_worker_state_alone(tiny):
     assert worker._state is before
 
 
+
+
+# ---- locks held elsewhere: the scheduler's use of locks.reclaim.judge -----------------
+
+
+class StoreClock:
+    """The store's time as a test decides it: ``offset`` seconds from now,
+    growing by ``step`` at each reading."""
+
+    def __init__(self, offset: float = 0.0, step: float = 0.0) -> None:
+        self.offset, self.step = offset, step
+
+    async def anow(self) -> float:
+        import time
+
+        self.offset += self.step
+        return time.time() + self.offset
+
+
+def held_by(store, h: str, host: str, lease: float | None) -> None:
+    """Lock ``h`` as a process of ``host`` would (a lease when given)."""
+    import dataclasses
+
+    from jug_async.records import LockRecord
+
+    record = dataclasses.replace(LockRecord.mine(host=host), lease_seconds=lease,
+                                 boot_id="their-kernel" if lease else None,
+                                 pidns="4026531836" if lease else None)
+    store.set_lock_record(record)
+    assert store.try_lock(h)
+    store.set_lock_record(None)
+
+
+def judged(session: Session, clock: StoreClock, **kw):
+    from jug_async.locks.facts import HostFacts, ProcessFacts
+    from jug_async.run.held import HeldLocks
+
+    held = HeldLocks(session.store, here=HostFacts("this-node", "our-kernel", "1"),
+                     probe=lambda pid: ProcessFacts(True), clock=clock)
+    return inline(session, held_locks=held, **kw)
+
+
+@pytest.fixture
+def one(tiny) -> str:
+    """The hash of the first cube of tiny.py (nothing depends on it but a block sum)."""
+    return tiny.graph.hashes[tiny.graph.names.index("tiny.cube")]
+
+
+async def test_a_lock_whose_lease_ran_out_by_the_store_clock_is_broken(tiny, one, executions):
+    held_by(tiny.store, one, "crashed-node", lease=60.0)
+    sched, events, _ = judged(tiny, StoreClock(offset=61.0), wait_limit=0.0)
+    r = await sched.run()
+    assert (r.done, r.gave_up, r.failures) == (TINY_TOTAL, [], [])
+    assert sum(executions().values()) == TINY_TOTAL and not tiny.store.list_locks()
+    assert not any(isinstance(e, ev.LockWaited) for e in events)
+
+
+async def test_a_live_lease_is_waited_for_past_the_wait_limit_until_it_runs_out(tiny, one,
+                                                                              executions):
+    held_by(tiny.store, one, "busy-node", lease=60.0)
+    # The store's clock moves 20 s per reading: held for three polls, then stale.
+    sched, events, _ = judged(tiny, StoreClock(step=20.0), wait_limit=0.0)
+    r = await sched.run()
+    assert (r.done, r.gave_up) == (TINY_TOTAL, [])  # not given up while renewed
+    assert sum(executions().values()) == TINY_TOTAL
+    assert not any(isinstance(e, ev.LockWaited) for e in events)
+
+
+async def test_a_plain_jug_lock_of_another_host_is_named_and_given_up_on(tiny, one,
+                                                                        executions):
+    held_by(tiny.store, one, "jug-node", lease=None)
+    sched, events, _ = judged(tiny, StoreClock(offset=86400.0), wait_limit=0.0)
+    r = await sched.run()
+    [w] = r.gave_up
+    assert w.hash == one and w.owner.endswith("on jug-node")
+    assert "jug-node" in w.detail and "cleanup --locks-only" in w.detail
+    assert "never broken on age" in w.detail
+    [told] = [e for e in events if isinstance(e, ev.LockWaited)]
+    assert told.hash == one and "jug-node" in told.owner
+    assert tiny.store.lock_info(one) is not None  # a day old, and still not broken
+    assert sum(executions().values()) == TINY_TOTAL - 3  # not the cube, its sum, the total
+
+
+async def test_progress_never_counts_tasks_held_elsewhere_as_running(tiny, one):
+    held_by(tiny.store, one, "jug-node", lease=None)
+    sched, events, _ = judged(tiny, StoreClock(), wait_limit=0.0)
+    await sched.run()
+    for e in events:
+        if isinstance(e, ev.Progress) and e.stats is not None:
+            assert e.running == e.stats.running == sum(e.stats.running_by_name.values())
+            assert e.elsewhere <= 1
+    assert sched.statistics().running == 0 and sched.statistics().elsewhere == 1
