@@ -20,6 +20,7 @@ from jug_async.commands import (
     graph,
     invalidate,
     monitor,
+    pack,
     run,
     shell,
     sleep_until,
@@ -28,4 +29,4 @@ from jug_async.commands import (
 )
 
 COMMANDS = (run, execute, status, monitor, check, sleep_until, invalidate, cleanup, count,
-            graph, shell, webstatus)
+            graph, shell, webstatus, pack)

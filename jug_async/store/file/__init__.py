@@ -108,6 +108,11 @@ class FileStore:
     def remove(self, h: str) -> bool:
         return self.results.remove(h)
 
+    def update_pack(self) -> int:
+        """``jug pack``: move result files of at most 512 bytes into jug's pack
+        (under its ``pack-save`` lock); how many were moved."""
+        return self.results.update_pack()
+
     # -- LockStore -------------------------------------------------------------
 
     def set_lock_record(self, record: LockRecord | None) -> None:

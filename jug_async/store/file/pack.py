@@ -2,8 +2,10 @@
 
 The pack is a value-encoded dict from bytes hashes to values. jug reads it once
 when its store opens and rewrites it under ``locks/pack-save.lock``. jug-async
-reads it lazily, notices a rewrite by one ``stat``, and only ever removes keys
-from it (so a packed value never shadows a newer result file).
+reads it lazily and notices a rewrite by one ``stat``. A ``dump`` removes its
+key from the pack (so a packed value never shadows a newer result file);
+``Results.update_pack`` (``jug-async pack``) adds small results, as
+``jug pack`` does.
 """
 
 from __future__ import annotations
@@ -92,6 +94,26 @@ class Pack:
                 self._disk.replace(lambda out: encode_to(raw, out), self.path)
             self._values = None  # re-read next time; cheap next to a rewrite
         return dropped
+
+    def add(self, values: dict[str, Any]) -> None:
+        """Put ``values`` (str hash -> value) into the pack on disk, under jug's
+        ``pack-save`` lock, keyed by bytes hashes as jug keys them."""
+        if not values:
+            return
+        with self._pack_lock(), self._mutex:
+            try:
+                with open(self.path, "rb") as f:
+                    raw = decode_from(f)
+            except FileNotFoundError:
+                raw = {}
+            if not isinstance(raw, dict):
+                raise StoreError(f"pack {self.path} does not hold a dict")
+            for h, value in values.items():
+                raw.pop(h, None)
+                raw[h.encode("ascii")] = value
+            self._disk.ensure_dir(os.path.dirname(self.path))
+            self._disk.replace(lambda out: encode_to(raw, out), self.path)
+            self._values = None
 
     @contextmanager
     def _pack_lock(self) -> Iterator[None]:

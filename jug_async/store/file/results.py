@@ -22,6 +22,8 @@ from jug_async.store.file.durable import Disk, discard, fsync_dir
 from jug_async.store.file.fanout import FanOut, collect
 from jug_async.store.file.pack import Pack
 
+MAX_PACKED_SIZE = 512  # bytes: jug's MAX_FILESIZE_IN_PACK
+
 
 class Results:
     """The results of one jugdir (``native``: numpy arrays raw, as jug writes them)."""
@@ -160,6 +162,29 @@ class Results:
         if encoded is not None:
             return encoded
         return lambda out: write_result(value, out, native=self._native)
+
+    def update_pack(self) -> int:
+        """``jug pack``: move every result file of at most ``MAX_PACKED_SIZE``
+        bytes into the pack, then remove those files; how many were moved.
+        Each file is decoded as it is (raw ``.npy``, parquet or zlib) so the
+        pack holds the values, as jug's does."""
+        small: dict[str, Any] = {}
+        for h in sorted(self.listing() - set(self._pack.current(refresh=True))):
+            path = self.path(h)
+            try:
+                if os.stat(path).st_size > MAX_PACKED_SIZE:
+                    continue
+                with open(path, "rb") as f:
+                    small[h] = read_result(f)
+            except FileNotFoundError:  # removed meanwhile (invalidate): nothing to pack
+                continue
+            except StoreError as exc:
+                raise StoreError(f"result {h} in {self.jugdir}: {exc}") from exc
+        self._pack.add(small)
+        for h in small:
+            with suppress(FileNotFoundError):
+                os.unlink(self.path(h))
+        return len(small)
 
     def remove(self, h: str) -> bool:
         check_hash(h)
