@@ -434,3 +434,57 @@ def test_lines_printed_by_concurrent_workers_stay_whole(jugfile, run_cli) -> Non
     lines = tasks_output.splitlines()
     expected = {f"task {i:03d} line {k:02d} " + "x" * 40 for i in range(60) for k in range(40)}
     assert sorted(lines) == sorted(expected)
+
+
+LEASED = '''\
+import time
+from jug import TaskGenerator
+
+@TaskGenerator
+def slow(i):
+    time.sleep(4)
+    return i
+
+tasks = [slow(0)]
+'''
+
+
+def test_a_running_tasks_lock_carries_a_lease_and_is_renewed(tmp_path):
+    """Issue 11: a worker writes jug's two lines plus the lease lines; the
+    scheduler refreshes the lock's mtime (every sixth of --lease) while the task
+    runs, so other hosts see its owner alive."""
+    import subprocess
+    import sys
+
+    from conftest import clean_env
+
+    from jug_async.records import LockRecord
+
+    (tmp_path / "leased.py").write_text(LEASED)
+    p = subprocess.Popen([sys.executable, "-m", "jug_async", "run", "leased.py", "--lease", "6"],
+                         cwd=tmp_path, env=clean_env(), stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    locks = tmp_path / "leased.jugdata" / "locks"
+    try:
+        deadline = time.monotonic() + 20
+        first = None
+        renewed = False
+        while time.monotonic() < deadline and p.poll() is None:
+            found = list(locks.glob("*.lock")) if locks.is_dir() else []
+            try:
+                if found and first is None:
+                    first = found[0].stat().st_mtime_ns
+                    record = LockRecord.parse(found[0].read_bytes())
+                elif found and found[0].stat().st_mtime_ns != first:
+                    renewed = True
+                    break
+            except FileNotFoundError:
+                pass
+            time.sleep(0.05)
+        assert first is not None, "no lock seen"
+        assert record.lease_seconds == 6.0 and record.token and record.boot_id
+        assert record.host and record.pid != p.pid  # written by the worker
+        assert renewed, "the lock's mtime never changed while its task ran"
+    finally:
+        assert p.wait(30) == 0, p.stderr.read() if p.stderr else ""
+    assert not list(locks.glob("*.lock"))

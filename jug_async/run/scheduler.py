@@ -206,6 +206,7 @@ class Scheduler:
                         is not None else None)
         self._renewing: asyncio.Future | None = None
         self._release_later: list[int] = []
+        self._closing = False
         self.limits = limits if limits else None
         self._sent_at: dict[int, float] = {}  # batch id -> when sent (limited runs)
         self._over: dict[int, str] = {}  # node -> why its worker was killed
@@ -626,19 +627,28 @@ class Scheduler:
             await asyncio.sleep(r.interval)
             if not len(r):
                 continue
-            self._renewing = loop.run_in_executor(None, r.renew_now)
+            fut = self._renewing = loop.run_in_executor(None, r.renew_now)
             try:
-                report = await asyncio.shield(self._renewing)
-            finally:
-                self._renewing = None
-                for bid in self._release_later:
-                    r.release(bid)
-                self._release_later.clear()
+                report = await asyncio.shield(fut)
+            finally:  # cancelled (the run ends): release once the thread is done
+                fut.add_done_callback(self._renewal_done)
             for key, exc in report.failing:
                 log.warning("renewing the locks of batch %r failed (will retry): %s", key, exc)
             if r.overdue():
                 self._store_failed(f"the locks of running tasks could not be renewed for "
                                    f"{r.lease:g} s (--lease)")
+
+    def _renewal_done(self, fut: asyncio.Future) -> None:
+        """A renewal round ended: the releases it held back happen now."""
+        if fut is not self._renewing:
+            return
+        self._renewing = None
+        assert self.renewer is not None
+        for bid in self._release_later:
+            self.renewer.release(bid)
+        self._release_later.clear()
+        if self._closing:
+            self.renewer.close()
 
     async def _limit_loop(self) -> None:
         """Every ``limits.CHECK_EVERY`` s: kill the worker of a task over a limit."""
@@ -693,6 +703,10 @@ class Scheduler:
     def _shutdown(self) -> None:
         if self._poll is not None:
             self._poll.cancel()
+        if self.renewer is not None:  # its descriptors: now, or when a round ends
+            self._closing = True
+            if self._renewing is None:
+                self.renewer.close()
         pool = self.pool
         if pool is None:
             return
