@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import sys
 import types
 from contextlib import ExitStack
@@ -27,7 +28,7 @@ from jug_async import graph as graph_mod
 from jug_async import jugfile as jugfile_mod
 from jug_async.api import registry
 from jug_async.api.registry import LoadContext
-from jug_async.errors import JugAsyncError
+from jug_async.errors import JugAsyncError, JugfileError
 from jug_async.graph import TaskGraph
 from jug_async.running import running_marked
 from jug_async.store.base import Store
@@ -84,7 +85,12 @@ class Session:
         gc.disable()
         try:
             self.loaded = jugfile_mod.load(self.jugfile, self.store, self.argv)
-            self.graph = graph_mod.build(self.loaded.tasks)
+            try:
+                self.graph = graph_mod.build(self.loaded.tasks)
+            except JugAsyncError:
+                raise
+            except Exception as e:  # an argument that cannot be hashed, say
+                raise JugfileError(_cannot_hash(self.jugfile, self.loaded.tasks, e)) from e
         finally:
             gc.enable()
         gc.freeze()
@@ -150,6 +156,23 @@ class Session:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def _cannot_hash(jugfile: str, tasks: list, error: Exception) -> str:
+    """One line naming the first task whose hash fails (searched only on error,
+    so the fast path hashes each task once)."""
+    culprit = ""
+    for t in tasks:
+        try:
+            t.key()
+        except Exception as e:
+            culprit, error = f" task {t.name}", e
+            break
+    line = f"{jugfile}:{culprit} cannot be hashed: {type(error).__name__}: {error}"
+    if isinstance(error, pickle.PicklingError):
+        line += (" (a task's function and arguments are hashed by pickling them, as jug does:"
+                 " use functions defined at the top level of a module, not lambdas)")
+    return line
 
 
 def _pickled_by_value() -> list[str]:

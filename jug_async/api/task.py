@@ -156,12 +156,13 @@ class Task(_Indexable):
         return self.f(*args, **kwargs)
 
     def can_load(self, store: Any = None) -> bool:
-        """Whether the result is in memory or saved (jug: saved in ``store``)."""
+        """Whether the result is saved in ``store`` (default: the current one), as
+        jug answers; with no store at all, whether it is in memory."""
         if store is None:
             store = registry.current_store()
-            if self._result is not _NO_RESULT:
-                return True
-        return store is not None and store.exists(self.key())
+        if store is None:
+            return self._result is not _NO_RESULT
+        return store.exists(self.key())
 
     def can_run(self) -> bool:
         """Whether every dependency's result is in memory or saved."""

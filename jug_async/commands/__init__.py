@@ -16,8 +16,10 @@ from jug_async.commands import (
     check,
     cleanup,
     count,
+    demo,
     execute,
     graph,
+    install_skills,
     invalidate,
     monitor,
     pack,
@@ -25,8 +27,9 @@ from jug_async.commands import (
     shell,
     sleep_until,
     status,
+    test_jug,
     webstatus,
 )
 
 COMMANDS = (run, execute, status, monitor, check, sleep_until, invalidate, cleanup, count,
-            graph, shell, webstatus, pack)
+            graph, shell, webstatus, pack, demo, test_jug, install_skills)

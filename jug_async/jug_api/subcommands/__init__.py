@@ -103,7 +103,10 @@ class SubCommandManager:
         self._user_loaded = False
 
     def _register(self, name: str, cmd: SubCommand) -> None:
-        if name in self._commands and self._commands[name] is not cmd:
+        old = self._commands.get(name)
+        # A jug.subcommands.<x> module giving jug's class for a built-in replaces it quietly.
+        if old is not None and old is not cmd and not (
+                isinstance(old, BuiltinCommand) and isinstance(cmd, BuiltinCommand)):
             logging.warning("Jug: command: '%s' will be overridden with code from '%s'",
                             name, type(cmd).__name__)
         self._commands[name] = cmd

@@ -1,7 +1,16 @@
-"""``jug.subcommands.webstatus``: jug's webstatus subcommand object(s), run by jug-async's CLI."""
+"""``jug.subcommands.webstatus``: jug's webstatus subcommand, run by jug-async's CLI
+(the monitor's live screen served by textual-serve)."""
 
-from . import cmdapi
+from . import BuiltinCommand, cmdapi
 
-webstatus = cmdapi.get("webstatus")
+__all__ = ["WebStatusCommand", "webstatus"]
 
-__all__ = ["webstatus"]
+
+class WebStatusCommand(BuiltinCommand):
+    """Start a web server to display the status of the run"""
+
+    def __init__(self) -> None:
+        super().__init__("webstatus", cmdapi.get("webstatus").__doc__ or "")
+
+
+webstatus = WebStatusCommand()
