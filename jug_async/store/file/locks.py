@@ -8,7 +8,6 @@ hosts: they are atomic on NFS and FUSE, unlike ``flock``.
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import os
 import stat
@@ -20,6 +19,7 @@ from jug_async.records import FAILED_MTIME, LockRecord, hostname, lock_text
 from jug_async.store.base import LockInfo, check_hash, is_hash
 from jug_async.store.file.durable import Disk, random_name
 from jug_async.store.file.fanout import FanOut, collect
+from jug_async.store.file.offloop import off_loop
 from jug_async.store.file.retry import is_transient
 
 _EXCL_FLAGS = os.O_RDWR | os.O_CREAT | os.O_EXCL
@@ -232,7 +232,7 @@ class Locks:
 
     async def alock_info(self, h: str) -> LockInfo | None:
         """``lock_info`` in a thread: a network filesystem can stall for seconds."""
-        return await asyncio.to_thread(read_lock, check_hash(h), self.path(h))
+        return await off_loop(read_lock)(check_hash(h), self.path(h))
 
     def break_lock(self, h: str, seen: LockInfo) -> bool:
         """Move the lock aside (only one breaker's rename can succeed), then keep

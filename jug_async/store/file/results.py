@@ -8,7 +8,6 @@ each file is fsynced (a few at once) and each touched directory once.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -20,6 +19,7 @@ from jug_async.store.base import check_hash
 from jug_async.store.encoding import encoded_result, read_result, write_result
 from jug_async.store.file.durable import Disk, discard, fsync_dir
 from jug_async.store.file.fanout import FanOut, collect
+from jug_async.store.file.offloop import off_loop
 from jug_async.store.file.pack import Pack
 
 MAX_PACKED_SIZE = 512  # bytes: jug's MAX_FILESIZE_IN_PACK
@@ -77,7 +77,7 @@ class Results:
         pack = self._pack.cached()
         if pack is not None and h in pack:
             return True
-        return await asyncio.to_thread(self.saved_now, h)
+        return await off_loop(self.saved_now)(h)
 
     def load(self, h: str) -> Any:
         check_hash(h)
