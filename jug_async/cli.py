@@ -10,6 +10,7 @@ traceback on stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping, Sequence
 
@@ -57,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in argv:
         cut = argv.index("--")
         argv, user_args = argv[:cut], argv[cut + 1:]
+    if argv and argv[0] not in {c.NAME for c in COMMANDS} and not argv[0].startswith("-"):
+        status = _user_command([*argv, *(["--", *user_args] if user_args else [])])
+        if status is not None:
+            return status
     try:
         parser, parsers = build_parser(config.load())
     except JugAsyncError as e:  # a jugrc that is not INI, or a value of the wrong type
@@ -83,6 +88,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("jug-async: interrupted", file=sys.stderr)
         return EXIT_SIGNAL["SIGINT"]
+
+
+USER_COMMANDS = "~/.config/jug/jug_user_commands.py"
+
+
+def _user_command(argv: list[str]) -> int | None:
+    """Run a jug user's own subcommand (a ``jug.subcommands.SubCommand`` subclass in
+    ``~/.config/jug/jug_user_commands.py``, which jug loads too) by its name; None
+    when there is no such command, so the parser reports the unknown name."""
+    if not os.path.isfile(os.path.expanduser(USER_COMMANDS)):
+        return None
+    from jug_async import compat
+
+    with compat.aliased():
+        from jug.subcommands import cmdapi
+
+        if cmdapi.user_command(argv[0]) is None:
+            return None
+        import jug.jug
+
+        try:
+            jug.jug.main(["jug-async", *argv])
+        except SystemExit as e:
+            return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0
 
 
 def _maybe_debug(args: argparse.Namespace, error: BaseException) -> None:

@@ -92,6 +92,23 @@ def test_jug_main_runs_jug_async_and_a_users_subcommand(tmp_path) -> None:
     assert check.returncode == 0  # the real jug finds the store complete
 
 
+def test_a_users_subcommand_runs_as_jug_async_name(tmp_path) -> None:
+    (tmp_path / "jugfile.py").write_text(JUGFILE)
+    home = tmp_path / "home"
+    (home / ".config" / "jug").mkdir(parents=True)
+    (home / ".config" / "jug" / "jug_user_commands.py").write_text(USER_COMMAND)
+    env = clean_env({"HOME": str(home)})
+    cli = [sys.executable, "-m", "jug_async"]
+    assert subprocess.run([*cli, "run", "-j", "1"], cwd=tmp_path, env=env).returncode == 0
+    r = subprocess.run([*cli, "my-report", "--out", "n.txt"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 3, r.stderr
+    assert (tmp_path / "n.txt").read_text() == "3\n"
+    r = subprocess.run([*cli, "no-such-command"], cwd=tmp_path, env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
 def test_execution_loop_runs_tasks_and_fires_hooks(tmp_path) -> None:
     (tmp_path / "jugfile.py").write_text(JUGFILE)
     script = """
