@@ -198,13 +198,22 @@ def read_snapshot(path: str) -> LockSnapshot | None:
 
 def reclaim(path: str, seen: LockSnapshot) -> bool:
     """Break the lock at ``path`` if it is still the one in ``seen``; True for
-    exactly one of any number of concurrent callers, on any host.
+    exactly one of any number of concurrent callers, on any host."""
+    return break_if_unchanged(path, lambda aside: read_snapshot(aside) == seen)
+
+
+def break_if_unchanged(path: str, unchanged: Callable[[str], bool]) -> bool:
+    """Move the lock at ``path`` aside (a rename succeeds for one caller only),
+    then keep it removed only if ``unchanged(aside)`` says it is still the lock
+    the caller judged; otherwise put it back without clobbering a lock taken
+    meanwhile. True for exactly one of any number of concurrent callers.
 
     If a lock taken in the gap between moving it aside and putting it back
     holds the name, the one moved aside is dropped: its task may then run
     twice, which costs time but not correctness (results are written
     atomically). That needs a re-take, a stale judgement and a third process
-    within milliseconds.
+    within milliseconds. A breaker killed in between leaves ``.<name>.reclaim.*``
+    behind, which the store's sweep removes.
     """
     head, base = os.path.split(path)
     aside = os.path.join(head, f".{base}.reclaim.{secrets.token_hex(8)}")
@@ -212,17 +221,21 @@ def reclaim(path: str, seen: LockSnapshot) -> bool:
         os.rename(path, aside)
     except FileNotFoundError:
         return False
-    if read_snapshot(aside) == seen:
-        with suppress(FileNotFoundError):
+    if unchanged(aside):
+        try:
             os.unlink(aside)
-        return True
+            return True
+        except FileNotFoundError:
+            return True
+        except IsADirectoryError:  # a directory replaced the lock meanwhile: put it back
+            pass
     try:
         os.link(aside, path)
     except FileExistsError:
         pass
-    except OSError:  # no hard links (some FUSE mounts): rename, checking first
+    except OSError:  # no hard links (some FUSE mounts, a directory): rename, checking first
         if not os.path.lexists(path):
             os.rename(aside, path)
-    with suppress(FileNotFoundError):
+    with suppress(OSError):  # (a directory that could not go back stays aside)
         os.unlink(aside)
     return False

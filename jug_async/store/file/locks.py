@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from contextlib import suppress
 
 from jug_async.errors import StoreError
+from jug_async.locks.reclaim import break_if_unchanged
 from jug_async.records import FAILED_MTIME, LockRecord, hostname, lock_text
 from jug_async.store.base import LockInfo, check_hash, is_hash
-from jug_async.store.file.durable import Disk, random_name
+from jug_async.store.file.durable import Disk
 from jug_async.store.file.fanout import FanOut, collect
 from jug_async.store.file.offloop import off_loop
 from jug_async.store.file.retry import is_transient
@@ -235,38 +236,12 @@ class Locks:
         return await off_loop(read_lock)(check_hash(h), self.path(h))
 
     def break_lock(self, h: str, seen: LockInfo) -> bool:
-        """Move the lock aside (only one breaker's rename can succeed), then keep
-        it removed only if it is still the lock ``seen`` describes; else put it
-        back without clobbering a lock taken meanwhile.
-
-        If a third lock appeared in the gap, the one moved aside is dropped: its
-        task may then run twice, which costs time but not correctness, as every
-        result is written atomically.
-        """
+        """Remove the lock only if it is still the one ``seen`` describes, race-free
+        against other breakers (``locks.reclaim.break_if_unchanged``)."""
         path = self.path(check_hash(h))
         try:
             if stat.S_ISDIR(os.lstat(path).st_mode):  # held, as jug sees it: not a lock we break
                 return False
         except FileNotFoundError:
             return False
-        aside = f"{self.dir}/.{h}.breaking.{random_name()}"
-        try:
-            os.rename(path, aside)
-        except FileNotFoundError:
-            return False
-        if read_lock(h, aside) == seen:
-            try:
-                os.unlink(aside)
-                return True
-            except IsADirectoryError:  # a directory replaced the lock meanwhile: put it back
-                pass
-        try:
-            os.link(aside, path)
-        except FileExistsError:
-            pass
-        except OSError:  # no hard links (some FUSE mounts): rename, checking first
-            if not os.path.lexists(path):
-                os.rename(aside, path)
-        with suppress(OSError):  # (a directory that could not go back stays aside)
-            os.unlink(aside)
-        return False
+        return break_if_unchanged(path, lambda aside: read_lock(h, aside) == seen)

@@ -11,7 +11,7 @@
   ``locks.reclaim.judge`` (the same rules as for any lock) and broken with
   ``locks.reclaim.reclaim`` (race-free against another sweeper or a renewal).
 * Locks moved aside by a breaker that died between its rename and its unlink
-  (``.<h>.lock.reclaim.*``, ``.<h>.breaking.*``), older than the lease.
+  (``.<h>.lock.reclaim.*``; ``.<h>.breaking.*`` of older versions), older than the lease.
 
 ``store/owners.py`` applies the same judgement without breaking anything, for
 ``status`` and ``monitor`` to show such locks.
