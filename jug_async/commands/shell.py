@@ -20,6 +20,7 @@ from jug_async.api.task import Task, Tasklet, value
 from jug_async.commands.common import EXIT_OK, add_jugfile_arguments, open_session
 from jug_async.errors import JugAsyncError
 from jug_async.graph import TaskGraph
+from jug_async.view import status
 
 NAME = "shell"
 HELP = "an interactive console with the jugfile's tasks and results at hand"
@@ -76,13 +77,7 @@ def helpers(graph: TaskGraph, namespace: dict[str, Any]) -> dict[str, Callable[.
             t = t.base
         if not isinstance(t, Task) or t.key() not in graph.index:
             raise JugAsyncError(f"{t!r} is not a task of this jugfile")
-        seen = {graph.index[t.key()]}
-        queue = list(seen)
-        while queue:
-            for d in graph.dependents[queue.pop()]:
-                if d not in seen:
-                    seen.add(d)
-                    queue.append(d)
+        seen = status.downstream(graph, {graph.index[t.key()]})
         store = registry.current_store()
         assert store is not None
         return sum(store.remove(graph.hashes[i]) for i in seen)
