@@ -71,6 +71,18 @@ class Pack:
         values = {(k.decode("ascii") if isinstance(k, bytes) else k): v for k, v in raw.items()}
         return values, (st.st_ino, st.st_mtime_ns, st.st_size)
 
+    def _read_raw(self) -> dict[Any, Any]:
+        """The pack's dict as stored (bytes or str keys); empty when there is none.
+        Called under the pack lock, to rewrite it."""
+        try:
+            with open(self.path, "rb") as f:
+                raw = decode_from(f)
+        except FileNotFoundError:
+            return {}
+        if not isinstance(raw, dict):
+            raise StoreError(f"pack {self.path} does not hold a dict")
+        return raw
+
     def drop(self, hashes: Sequence[str]) -> set[str]:
         """Remove ``hashes`` from the pack on disk; the ones that were there.
         Touches nothing when none is packed."""
@@ -79,13 +91,7 @@ class Pack:
             return set()
         dropped: set[str] = set()
         with self._pack_lock(), self._mutex:
-            try:
-                with open(self.path, "rb") as f:
-                    raw = decode_from(f)
-            except FileNotFoundError:
-                raw = {}
-            if not isinstance(raw, dict):
-                raise StoreError(f"pack {self.path} does not hold a dict")
+            raw = self._read_raw()
             for h in hashes:
                 for key in (h.encode("ascii"), h):
                     if raw.pop(key, _MISSING) is not _MISSING:
@@ -101,13 +107,7 @@ class Pack:
         if not values:
             return
         with self._pack_lock(), self._mutex:
-            try:
-                with open(self.path, "rb") as f:
-                    raw = decode_from(f)
-            except FileNotFoundError:
-                raw = {}
-            if not isinstance(raw, dict):
-                raise StoreError(f"pack {self.path} does not hold a dict")
+            raw = self._read_raw()
             for h, value in values.items():
                 raw.pop(h, None)
                 raw[h.encode("ascii")] = value
