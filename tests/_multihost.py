@@ -3,8 +3,9 @@
 A "host" is a process tree with its own hostname (``unshare --uts``) and, when
 asked, its own PID namespace (``--pid --fork --mount-proc``: its PIDs mean
 nothing to the others, as on another machine; killing its PID 1 kills the
-whole tree, as a crash of the machine would). The network filesystem is sshfs:
-an sshd on a free loopback port serves one export directory, and each host gets
+whole tree, as a crash of the machine would). The network filesystem is sshfs
+(set up by ``bench/sshfs.py``, which the bench shares): an sshd on a free
+loopback port serves one export directory, and each host gets
 its own mount of it (its own client cache), with the options a test picks
 (``negative_timeout=20`` caches negative lookups as NFS ``lookupcache=all`` does).
 
@@ -17,17 +18,35 @@ otherwise. Used as fixtures by ``tests/test_multihost*.py`` (``export_dir``,
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import time
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-SSHD = "/usr/sbin/sshd"
+
+def _bench_sshfs() -> ModuleType:
+    """bench/sshfs.py (the sshd + sshfs setup the bench shares), loaded by path:
+    bench/ is not a package."""
+    name = "bench_sshfs"
+    if name in sys.modules:
+        return sys.modules[name]
+    path = Path(__file__).resolve().parent.parent / "bench" / "sshfs.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_net = _bench_sshfs()
+SSHD = _net.SSHD
 
 
 def uts_skip_reason() -> str | None:
@@ -39,86 +58,27 @@ def uts_skip_reason() -> str | None:
 
 
 def sshfs_skip_reason() -> str | None:
-    if (why := uts_skip_reason()) is not None:
-        return why
-    if not os.path.exists("/dev/fuse"):
-        return "needs /dev/fuse for sshfs mounts"
-    missing = [t for t in ("sshfs", "ssh-keygen") if shutil.which(t) is None]
-    if not os.path.exists(SSHD):
-        missing.append(SSHD)
-    if missing:
-        return f"needs {', '.join(missing)} (apt-get install openssh-server sshfs fuse3)"
-    return None
+    return uts_skip_reason() or _net.skip_reason()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Sshd:
-    """An sshd on loopback that lets one generated key in, with internal sftp."""
+class Sshd(_net.Sshd):
+    """bench/sshfs.py's loopback sshd; a test skips when it cannot start."""
 
     def __init__(self, workdir: Path) -> None:
-        self.dir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
-        for key in ("host", "client"):
-            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-                            str(workdir / key)], check=True)
-        auth = workdir / "authorized_keys"
-        auth.write_bytes((workdir / "client.pub").read_bytes())
-        auth.chmod(0o600)
-        self.port = _free_port()
-        config = workdir / "sshd_config"
-        config.write_text(
-            f"Port {self.port}\nListenAddress 127.0.0.1\nHostKey {workdir / 'host'}\n"
-            f"AuthorizedKeysFile {auth}\nPidFile {workdir / 'sshd.pid'}\n"
-            "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\n"
-            "MaxStartups 100\nSubsystem sftp internal-sftp\n")
-        os.makedirs("/run/sshd", exist_ok=True)  # privilege separation directory
-        self._log = open(workdir / "sshd.log", "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)],
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(
-                    ("127.0.0.1", self.port), timeout=1):
-                break
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.skip(f"sshd did not start: {(workdir / 'sshd.log').read_text()}")
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self._log.close()
+        try:
+            super().__init__(workdir)
+        except _net.Unavailable as exc:
+            pytest.skip(str(exc))
 
 
-class Mount:
-    """One sshfs client mount of ``export`` at ``path``."""
+class Mount(_net.Mount):
+    """bench/sshfs.py's sshfs client mount; a test skips when it cannot mount."""
 
     def __init__(self, sshd: Sshd, export: Path, path: Path, options: str = "") -> None:
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        opts = (f"IdentityFile={sshd.dir / 'client'},StrictHostKeyChecking=no,"
-                "UserKnownHostsFile=/dev/null,LogLevel=ERROR,port="
-                f"{sshd.port}" + (f",{options}" if options else ""))
-        r = subprocess.run(["sshfs", f"root@127.0.0.1:{export}", str(path), "-o", opts],
-                           capture_output=True, text=True, timeout=30)
-        if r.returncode != 0:
-            pytest.skip(f"sshfs mount failed: {r.stderr.strip()}")
-
-    def unmount(self) -> None:
-        for tool in ("fusermount3", "fusermount"):
-            if shutil.which(tool):
-                r = subprocess.run([tool, "-u", "-z", str(self.path)], capture_output=True)
-                if r.returncode == 0:
-                    return
-        subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
+        try:
+            super().__init__(sshd, export, path, options)
+        except _net.Unavailable as exc:
+            pytest.skip(str(exc))
 
 
 class Host:
