@@ -2,8 +2,8 @@
 jugfile classes inside results, hooks and exit checks registered by the jugfile."""
 from jug import TaskGenerator, bvalue
 from jug.hooks import register_hook
-from jug.utils import identity
 from jug.hooks.exit_checks import exit_after_n_tasks, exit_if_file_exists
+from jug.utils import identity
 
 
 class Box:

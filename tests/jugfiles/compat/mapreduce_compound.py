@@ -2,11 +2,13 @@
 CachedFunction, jug.utils, jug.unsafe.NoHash. RESULTS: what both tools must agree on."""
 import os
 
-from jug import CachedFunction, CompoundTaskGenerator, TaskGenerator, barrier, value
-from jug.mapreduce import currymap, map as jmap, mapreduce, reduce as jreduce
+from jug import CachedFunction, CompoundTaskGenerator, TaskGenerator, barrier
+from jug.hash import hash_one
+from jug.mapreduce import currymap, mapreduce
+from jug.mapreduce import map as jmap
+from jug.mapreduce import reduce as jreduce
 from jug.unsafe import NoHash
 from jug.utils import CustomHash, identity, timed_path
-from jug.hash import hash_one
 
 
 def double(x):
