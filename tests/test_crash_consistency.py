@@ -27,19 +27,34 @@ print("saved", flush=True)
 """
 
 
+def _start_writer(jugdir: Path) -> subprocess.Popen[str]:
+    p = subprocess.Popen([sys.executable, "-c", WRITER, str(jugdir)],
+                         stdout=subprocess.PIPE, text=True)
+    assert p.stdout is not None and p.stdout.readline() == "writing\n"
+    return p
+
+
 def test_kill_9_mid_dump_leaves_nothing_or_the_whole_result(tmp_path: Path) -> None:
     jugdir = tmp_path / "jugfile.jugdata"
+    store = FileStore(jugdir)
+    # One whole write first, to spread the kills over its duration (whatever
+    # the machine's speed today) rather than guess it.
+    writer = _start_writer(jugdir)
+    t0 = time.perf_counter()
+    assert writer.stdout is not None and writer.stdout.readline() == "saved\n"
+    duration = time.perf_counter() - t0
+    writer.wait()
+    writer.stdout.close()
     rng = random.Random(11)
-    outcomes = []
-    for _ in range(5):
-        store = FileStore(jugdir)
+    outcomes: list[str] = []
+    while len(outcomes) < 5 or (not any("temp file" in o for o in outcomes)
+                                and len(outcomes) < 15):
         store.remove(H)
-        p = subprocess.Popen([sys.executable, "-c", WRITER, str(jugdir)],
-                             stdout=subprocess.PIPE, text=True)
-        assert p.stdout is not None and p.stdout.readline() == "writing\n"
-        time.sleep(rng.uniform(0.0, 1.5))  # a random moment of the write, not a timed assertion
+        p = _start_writer(jugdir)
+        time.sleep(rng.uniform(0.05, 0.9) * duration)  # a random moment of the write
         p.kill()
         p.wait()
+        assert p.stdout is not None
         p.stdout.close()
         if store.exists(H):
             value = store.load(H)
@@ -53,5 +68,5 @@ def test_kill_9_mid_dump_leaves_nothing_or_the_whole_result(tmp_path: Path) -> N
         swept = store.sweep(lease=0.0)  # the next run (no writer is alive)
         assert not list((jugdir / "tempfiles").iterdir())
         assert all(path.startswith(str(jugdir / "tempfiles")) for path in swept.temp_files)
-    print("outcomes of 5 kills:", outcomes)
+    print(f"outcomes of {len(outcomes)} kills over a {duration:.2f} s write:", outcomes)
     assert any("temp file" in o for o in outcomes)  # some kills did land mid-write
