@@ -24,7 +24,6 @@ from jug_async.records import LockRecord, lock_text
 
 pytest_plugins = ("_multihost",)  # fixtures: export_dir, sshfs_mount, host
 
-PHASE2 = pytest.mark.xfail(strict=True, reason="issue 11: wired in phase 2")
 
 JUGFILE = '''\
 import os, time, uuid
