@@ -1,8 +1,10 @@
-"""Lease lengths, the lease lines of a lock, and the renewer on real lock files."""
+"""Lease lengths, the lease lines of a lock, and the renewer and its keeper on real
+lock files (a FIFO stands for a stalled filesystem)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from jug_async.locks import facts
 from jug_async.locks.lease import (
     DEFAULT_LEASE_SECONDS,
+    LeaseKeeper,
     LeaseRenewer,
     RenewReport,
     check_lease,
@@ -111,21 +114,125 @@ def test_overdue_when_renewals_keep_failing(tmp_path):
     r.close()
 
 
-async def test_run_renews_on_its_interval_without_blocking_the_loop(tmp_path):
-    paths = _batch(tmp_path, "a")
-    ticks = []
+# ---- LeaseKeeper: the renewer driven from an event loop -------------------------------
 
-    async def fast_sleep(seconds):
+
+async def _until(predicate, what: str) -> None:
+    """Let the loop run until ``predicate()`` (a renewal thread is at work)."""
+    for _ in range(2000):
+        if predicate():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"never happened: {what}")
+
+
+def _one_round_then_idle(ticks: list[float]):
+    """A ``sleep`` for ``LeaseKeeper.run``: the first round at once, then none."""
+
+    async def sleep(seconds: float) -> None:
         ticks.append(seconds)
-        if len(ticks) > 3:
-            raise asyncio.CancelledError
-        await asyncio.sleep(0)
+        if len(ticks) > 1:
+            await asyncio.Event().wait()
 
-    gone = []
-    r = LeaseRenewer(60.0, on_gone=gone.append)
-    r.hold("b", paths, token="tok")
-    with pytest.raises(asyncio.CancelledError):
-        await r.run(sleep=fast_sleep)
-    assert ticks == [10.0] * 4
-    assert os.stat(paths[0]).st_mtime > 1000
-    assert len(r) == 0 and gone == []  # descriptors closed when it ends
+    return sleep
+
+
+class StalledLock:
+    """A lock path whose renewal stalls like a hung NFS server: a FIFO, so the
+    renewal thread blocks opening it until ``answer`` writes our lock into it."""
+
+    def __init__(self, tmp_path, token: str = "tok") -> None:
+        (tmp_path / "locks").mkdir(exist_ok=True)
+        self.path = str(tmp_path / "locks" / "stalled.lock")
+        os.mkfifo(self.path)
+        self.text = lease_record(60.0, token=token).format().encode()
+
+    async def answer(self) -> None:
+        def write() -> None:
+            fd = os.open(self.path, os.O_WRONLY)  # the renewal thread is the reader
+            try:
+                os.write(fd, self.text)
+            finally:
+                os.close(fd)
+
+        await asyncio.to_thread(write)
+
+    def unblock(self) -> None:
+        """After a failed test: free a renewal thread still waiting."""
+        with contextlib.suppress(OSError):
+            os.close(os.open(self.path, os.O_WRONLY | os.O_NONBLOCK))
+
+
+async def test_keeper_renews_held_locks_every_interval(tmp_path):
+    paths = _batch(tmp_path, "ab")
+    keeper = LeaseKeeper(60.0)
+    keeper.hold("b1", paths, token="tok")
+    ticks: list[float] = []
+    overdue: list[str] = []
+    task = asyncio.ensure_future(keeper.run(overdue.append, sleep=_one_round_then_idle(ticks)))
+    await _until(lambda: all(os.stat(p).st_mtime > 1000 for p in paths), "renewed")
+    task.cancel()
+    keeper.close()
+    await _until(lambda: len(keeper) == 0, "closed")
+    assert ticks[0] == renew_interval(60.0) == 10.0 and overdue == []
+
+
+async def test_a_release_during_a_round_waits_for_the_round_to_end(tmp_path):
+    paths = _batch(tmp_path, "a")
+    stalled = StalledLock(tmp_path)
+    keeper = LeaseKeeper(60.0)
+    keeper.hold("done", paths, token="tok")  # renewed first, then the round stalls
+    keeper.hold("stalled", [stalled.path], token="tok")
+    task = asyncio.ensure_future(keeper.run(lambda why: None, sleep=_one_round_then_idle([])))
+    try:
+        await _until(lambda: os.stat(paths[0]).st_mtime > 1000, "first batch renewed")
+        keeper.release("done")  # its batch finished while the round is on its thread
+        assert len(keeper) == 2  # its descriptor is not closed under the thread
+        await stalled.answer()
+        await _until(lambda: len(keeper) == 1, "released at the round's end")
+        keeper.release("stalled")  # no round running: at once
+        assert len(keeper) == 0
+    finally:
+        stalled.unblock()
+        task.cancel()
+        keeper.close()
+
+
+async def test_close_during_a_round_closes_when_the_round_ends(tmp_path):
+    paths = _batch(tmp_path, "a")
+    stalled = StalledLock(tmp_path)
+    keeper = LeaseKeeper(60.0)
+    keeper.hold("b1", paths, token="tok")
+    keeper.hold("b2", [stalled.path], token="tok")
+    task = asyncio.ensure_future(keeper.run(lambda why: None, sleep=_one_round_then_idle([])))
+    try:
+        await _until(lambda: os.stat(paths[0]).st_mtime > 1000, "first batch renewed")
+        task.cancel()  # the run ends (as the scheduler ends it) mid-round
+        keeper.close()
+        await asyncio.sleep(0)
+        assert len(keeper) == 2
+        await stalled.answer()
+        await _until(lambda: len(keeper) == 0, "closed at the round's end")
+    finally:
+        stalled.unblock()
+
+
+async def test_a_round_stalled_past_the_lease_reports_the_overdue_batches(tmp_path):
+    now = [0.0]
+    paths = _batch(tmp_path, "a")
+    stalled = StalledLock(tmp_path)
+    keeper = LeaseKeeper(60.0, clock=lambda: now[0])
+    keeper.hold("b1", paths, token="tok")
+    keeper.hold("b2", [stalled.path], token="tok")
+    overdue: list[str] = []
+    task = asyncio.ensure_future(keeper.run(overdue.append, sleep=_one_round_then_idle([])))
+    try:
+        await _until(lambda: os.stat(paths[0]).st_mtime > 1000, "first batch renewed")
+        now[0] = 61.0  # the server answers a lease later
+        await stalled.answer()
+        await _until(lambda: overdue, "overdue reported")
+        assert overdue == ["the locks of running tasks could not be renewed for 60 s (--lease)"]
+    finally:
+        stalled.unblock()
+        task.cancel()
+        keeper.close()

@@ -3,7 +3,8 @@
 A lock written by jug-async carries jug's two lines plus ``lease_seconds``,
 ``boot_id``, ``pidns``, ``start_time`` and ``token`` lines (``lease_record``). Its
 scheduler refreshes the lock's mtime every ``renew_interval(lease)`` seconds
-(``LeaseRenewer``); a reader on any host treats the lock as stale once its mtime
+(``LeaseRenewer`` does a round, ``LeaseKeeper`` runs rounds from the event
+loop); a reader on any host treats the lock as stale once its mtime
 is older than its lease by the store's clock (``reclaim.judge``).
 
 The default lease, 180 s, with a renewal every 30 s (a sixth): a reader on
@@ -29,7 +30,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from jug_async.locks import facts
@@ -98,23 +99,21 @@ _GONE = (errno.ENOENT, errno.ESTALE)
 
 
 class LeaseRenewer:
-    """Keeps the locks of the running batches alive, from the event loop.
+    """Keeps the locks of the running batches alive (blocking; ``LeaseKeeper``
+    drives it from the event loop).
 
     ``hold(key, paths, token)`` when a batch is submitted (its worker writes the
     locks: until one of ``paths`` exists with ``token`` in it, nothing is
     touched); ``release(key)`` before its locks are removed or marked failed
-    (``mark_failed`` gives a lock its own inode: it must not be renewed). Every
-    ``interval`` seconds ``run`` touches each batch's inode, all of them in one
-    call on a worker thread, so a stalled filesystem never blocks the loop.
+    (``mark_failed`` gives a lock its own inode: it must not be renewed).
+    ``renew_now`` touches each batch's inode once.
     """
 
     def __init__(self, lease: float = DEFAULT_LEASE_SECONDS, *,
-                 clock: Callable[[], float] = time.monotonic,
-                 on_gone: Callable[[Hashable], None] | None = None) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.lease = check_lease(lease)
         self.interval = renew_interval(self.lease)
         self._clock = clock
-        self._on_gone = on_gone
         self._held: dict[Hashable, _Held] = {}
 
     def __len__(self) -> int:
@@ -176,30 +175,83 @@ class LeaseRenewer:
             self.release(key)
         return report
 
-    async def renew(self) -> RenewReport:
-        """One round on a worker thread; logs failures, reports vanished batches."""
-        report = await asyncio.to_thread(self.renew_now)
-        for key, exc in report.failing:
-            log.warning("lease renewal of batch %r failed (will retry): %s", key, exc)
-        for key in report.gone:
-            log.info("every lock of batch %r is gone (finished, or broken elsewhere)", key)
-            if self._on_gone is not None:
-                self._on_gone(key)
-        return report
-
     def overdue(self) -> list[Hashable]:
         """Batches not renewed for a whole lease: other hosts may reclaim them."""
         now = self._clock()
         return [k for k, h in self._held.items()
                 if h.fd is not None and now - (h.last_ok or h.first_try) > self.lease]
 
-    async def run(self, sleep: Callable[[float], object] = asyncio.sleep) -> None:
-        """Renew every ``interval`` seconds until cancelled; closes the
-        descriptors when it ends."""
-        try:
-            while True:
-                await sleep(self.interval)  # type: ignore[misc]
-                if self._held:
-                    await self.renew()
-        finally:
-            self.close()
+
+class LeaseKeeper:
+    """``LeaseRenewer`` as the event loop uses it: ``run`` renews every
+    ``interval`` seconds on a worker thread (a stalled filesystem never blocks
+    the loop), while ``hold``, ``release`` and ``close`` are called from the loop
+    at any moment. A batch's descriptor is in use on the thread while a round
+    runs: a ``release`` or ``close`` then waits for the round's end, so a closed
+    descriptor number, reused meanwhile by another open file, is never touched.
+    """
+
+    def __init__(self, lease: float = DEFAULT_LEASE_SECONDS, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.renewer = LeaseRenewer(lease, clock=clock)
+        self.lease = self.renewer.lease
+        self.interval = self.renewer.interval
+        self._round: asyncio.Future[RenewReport] | None = None  # on the thread now
+        self._release_later: list[Hashable] = []
+        self._closing = False
+
+    def __len__(self) -> int:
+        """Batches held (including those whose release waits for a round's end)."""
+        return len(self.renewer)
+
+    def hold(self, key: Hashable, paths: Sequence[str], token: str | None = None) -> None:
+        """Renew the locks at ``paths`` (one batch) until ``release(key)``."""
+        self.renewer.hold(key, paths, token)
+
+    def release(self, key: Hashable) -> None:
+        """Stop renewing a batch: now, or when the round running ends."""
+        if self._round is not None:
+            self._release_later.append(key)
+        else:
+            self.renewer.release(key)
+
+    def close(self) -> None:
+        """Release every batch (the run ends): now, or when the round running ends."""
+        self._closing = True
+        if self._round is None:
+            self.renewer.close()
+
+    async def run(self, on_overdue: Callable[[str], None],
+                  sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        """Renew every ``interval`` seconds until cancelled. A failing round is
+        logged and retried at the next; once a batch went a whole lease without
+        renewal (another host may take it over: the store is failing),
+        ``on_overdue`` gets the reason after every round. Cancelled while a round
+        runs, that round ends on its thread and its releases happen then."""
+        r = self.renewer
+        loop = asyncio.get_running_loop()
+        while True:
+            await sleep(self.interval)
+            if not len(r):
+                continue
+            fut = self._round = loop.run_in_executor(None, r.renew_now)
+            try:
+                report = await asyncio.shield(fut)
+            finally:
+                fut.add_done_callback(self._round_done)
+            for key, exc in report.failing:
+                log.warning("renewing the locks of batch %r failed (will retry): %s", key, exc)
+            if r.overdue():
+                on_overdue(f"the locks of running tasks could not be renewed for "
+                           f"{r.lease:g} s (--lease)")
+
+    def _round_done(self, fut: asyncio.Future[RenewReport]) -> None:
+        """A round ended: the releases it held back happen now."""
+        if fut is not self._round:
+            return
+        self._round = None
+        for key in self._release_later:
+            self.renewer.release(key)
+        self._release_later.clear()
+        if self._closing:
+            self.renewer.close()

@@ -50,7 +50,7 @@ import cloudpickle
 from jug_async.errors import StoreError
 from jug_async.graph import TaskGraph
 from jug_async.hashing import PLAIN_TYPES
-from jug_async.locks.lease import LeaseRenewer
+from jug_async.locks.lease import LeaseKeeper
 from jug_async.locks.reclaim import CLEAR_COMMANDS, Action
 from jug_async.records import format_failure
 from jug_async.run import batching, held, limits
@@ -202,11 +202,8 @@ class Scheduler:
         self._told: set[int] = set()  # tasks whose WAIT lock was named once
         self._lock_path = getattr(store, "lock_path", None)
         self.token = token
-        self.renewer = (LeaseRenewer(lease) if lease is not None and self._lock_path
-                        is not None else None)
-        self._renewing: asyncio.Future | None = None
-        self._release_later: list[int] = []
-        self._closing = False
+        self.leases = (LeaseKeeper(lease) if lease is not None and self._lock_path
+                       is not None else None)
         self.limits = limits if limits else None
         self._sent_at: dict[int, float] = {}  # batch id -> when sent (limited runs)
         self._over: dict[int, str] = {}  # node -> why its worker was killed
@@ -255,8 +252,8 @@ class Scheduler:
         helpers: list[asyncio.Future] = []
         try:
             self.prepare()
-            if self.renewer is not None:
-                helpers.append(asyncio.ensure_future(self._renew_loop()))
+            if self.leases is not None:
+                helpers.append(asyncio.ensure_future(self.leases.run(self._store_failed)))
             if self.limits is not None:
                 helpers.append(asyncio.ensure_future(self._limit_loop()))
             await self._loop()
@@ -401,8 +398,8 @@ class Scheduler:
             self._inflight[fut] = (bid, self.pool)
             if (pids := getattr(self.pool, "pids", None)) is not None:
                 self._pool_pids |= pids()
-            if self.renewer is not None and self._lock_path is not None:
-                self.renewer.hold(bid, [self._lock_path(self.graph.hashes[i]) for i in batch],
+            if self.leases is not None and self._lock_path is not None:
+                self.leases.hold(bid, [self._lock_path(self.graph.hashes[i]) for i in batch],
                                   self.token)
             if self.limits is not None:
                 self._sent_at[bid] = time.monotonic()
@@ -426,7 +423,8 @@ class Scheduler:
         assert s is not None
         bid, pool = self._inflight.pop(fut)
         batch = st.batch_returned(s, bid)
-        self._release_lease(bid)
+        if self.leases is not None:
+            self.leases.release(bid)
         self._sent_at.pop(bid, None)
         try:
             outcomes = fut.result()
@@ -605,51 +603,6 @@ class Scheduler:
 
     # ---- leases and limits ------------------------------------------------
 
-    def _release_lease(self, bid: int) -> None:
-        """Stop renewing a batch (not during a renewal round: its descriptor is
-        in use on the renewal thread)."""
-        if self.renewer is None:
-            return
-        if self._renewing is not None:
-            self._release_later.append(bid)
-        else:
-            self.renewer.release(bid)
-
-    async def _renew_loop(self) -> None:
-        """Renew the leases of the batches in flight every ``renewer.interval``
-        seconds, on a thread. Failures are retried at the next round (logged);
-        a batch not renewed for a whole lease may be taken over by another host:
-        the store is failing, and the run stops."""
-        r = self.renewer
-        assert r is not None
-        loop = asyncio.get_running_loop()
-        while True:
-            await asyncio.sleep(r.interval)
-            if not len(r):
-                continue
-            fut = self._renewing = loop.run_in_executor(None, r.renew_now)
-            try:
-                report = await asyncio.shield(fut)
-            finally:  # cancelled (the run ends): release once the thread is done
-                fut.add_done_callback(self._renewal_done)
-            for key, exc in report.failing:
-                log.warning("renewing the locks of batch %r failed (will retry): %s", key, exc)
-            if r.overdue():
-                self._store_failed(f"the locks of running tasks could not be renewed for "
-                                   f"{r.lease:g} s (--lease)")
-
-    def _renewal_done(self, fut: asyncio.Future) -> None:
-        """A renewal round ended: the releases it held back happen now."""
-        if fut is not self._renewing:
-            return
-        self._renewing = None
-        assert self.renewer is not None
-        for bid in self._release_later:
-            self.renewer.release(bid)
-        self._release_later.clear()
-        if self._closing:
-            self.renewer.close()
-
     async def _limit_loop(self) -> None:
         """Every ``limits.CHECK_EVERY`` s: kill the worker of a task over a limit."""
         lim = self.limits
@@ -703,10 +656,8 @@ class Scheduler:
     def _shutdown(self) -> None:
         if self._poll is not None:
             self._poll.cancel()
-        if self.renewer is not None:  # its descriptors: now, or when a round ends
-            self._closing = True
-            if self._renewing is None:
-                self.renewer.close()
+        if self.leases is not None:  # its descriptors: now, or when a round ends
+            self.leases.close()
         pool = self.pool
         if pool is None:
             return
