@@ -18,6 +18,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import fcntl
+import hashlib
 import os
 import platform
 import re
@@ -26,6 +28,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -231,6 +234,22 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def claim(work: Path) -> object:
+    """Lock a file named after ``work`` (in the temp directory) for this run: a
+    second bench on the same work directory would delete this one's stores under
+    it (each run starts by clearing it), so it stops with one line instead."""
+    digest = hashlib.sha1(str(work).encode()).hexdigest()[:16]
+    lock = Path(tempfile.gettempdir()) / f"jug-async-bench-{digest}.lock"
+    f = open(lock, "a+")  # noqa: SIM115 - held for the run
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise SystemExit(f"bench: {work} is in use by another bench run "
+                         "(give this one its own --workdir)") from None
+    return f
+
+
 def nfs_configs(j: int) -> list[tuple[str, str, int]]:
     """Workload 6's runs per shape and round: (where the store is, tool, processes
     or -j). On one mount every process shares one kernel cache; on two mounts each
@@ -261,6 +280,7 @@ class Bench:
         self.params: dict[int, str] = {}
         self.background: dict[int, list[float]] = {}
         self.settle_left = args.settle
+        self._guard: object = None  # the work directory's lock (see claim)
         self.nfs_skipped = ""  # why workload 6 could not run here, if it could not
         self.nfs_shapes: dict[str, str] = {}  # workload 6: shape -> its description
 
@@ -545,8 +565,10 @@ class Bench:
                               for where, tool, count in nfs_configs(j)])
 
     def run(self, selected: list[int]) -> None:
+        guard = claim(self.work)  # held (open) until the process ends
         remove(self.work)
         self.work.mkdir(parents=True)
+        self._guard = guard
         # Both tools start from bytecode, as installed packages do (jug's wheel
         # was compiled by pip; jug-async is an editable install).
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "jug_async")],
@@ -931,9 +953,11 @@ def render(b: Bench, rows: list[Row], elapsed: float) -> str:
                          f"processes took longer than one {cycle:g} s wait cycle (one found "
                          "nothing runnable while another held a dependency, and slept): "
                          + ", ".join(f"{w:.1f} s" for w in walls) + ".")
-    failures = [(wid, key, s.error) for (wid, key), ss in sorted(b.series.items())
-                for s in ss if s.wall is None]
-    notes += [f"Workload {wid}, `{key}`: a round failed: {err}." for wid, key, err in failures]
+    for (wid, key), ss in sorted(b.series.items()):
+        errors = [s.error for s in ss if s.wall is None]
+        for err in dict.fromkeys(errors):
+            notes.append(f"Workload {wid}, `{key}`: {errors.count(err)} of {len(ss)} rounds "
+                         f"failed: {err}.")
     if notes:
         out += ["", "## Notes", ""] + [f"- {n}" for n in notes]
     out += ["", "See `bench/README.md` for what each line measures.", ""]
@@ -1010,8 +1034,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--settle", type=float, default=90.0,
                    help="seconds, in all, that rounds may wait for other processes' CPU use "
                    f"to drop below {SETTLE_BELOW * 100:.0f}%% before they start (0: never wait)")
-    p.add_argument("--workdir", default=str(BENCH / "work"),
-                   help="stores and logs (removed at the end unless --keep)")
+    p.add_argument("--workdir", default=None,
+                   help="stores and logs, removed at the end unless --keep (default: "
+                   "bench/work; with --quick, a new temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     args = p.parse_args(argv)
     if args.quick:
@@ -1024,6 +1049,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             args.jug_wait_cycle_time = 0.5
         args.timeout = min(args.timeout, 60.0)
         args.settle = 0.0
+    if args.workdir is None:
+        args.workdir = (tempfile.mkdtemp(prefix="jug-async-bench-") if args.quick
+                        else str(BENCH / "work"))
     return args
 
 
