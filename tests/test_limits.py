@@ -4,9 +4,19 @@ worker processes, real sleeps and allocations."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from jug_async.run.limits import Limits, format_size, over_memory, over_time, parse_size
+from jug_async.run.limits import (
+    Limits,
+    LimitWatch,
+    format_size,
+    over_memory,
+    over_time,
+    parse_size,
+)
+from jug_async.store.memory import MemoryStore
 
 JUGFILE = '''\
 import time
@@ -54,6 +64,60 @@ def test_reasons_name_the_limit_and_the_usage():
     assert over_time(lim, 5.1) == "exceeded --timeout 5 s"
     assert over_memory(lim, int(1.3 * (1 << 30))) == "exceeded --max-memory 1 GiB (RSS 1.3 GiB)"
     assert format_size(200 << 20) == "200 MiB" and format_size(10) == "10 B"
+
+
+HASHES = [f"{i:040x}" for i in range(3)]
+
+
+class Kills:
+    """``LimitWatch``'s kill callback: records (pid, reason)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int | None, str]] = []
+
+    def __call__(self, pid: int | None, reason: str) -> None:
+        self.calls.append((pid, reason))
+
+
+def watch_of(limits: Limits, now: list[float]) -> tuple[LimitWatch, MemoryStore]:
+    store = MemoryStore()
+    return LimitWatch(limits, store, HASHES, clock=lambda: now[0]), store
+
+
+async def test_the_watch_names_the_worker_over_the_timeout_once():
+    now = [0.0]
+    watch, store = watch_of(Limits(timeout=2), now)
+    assert store.try_lock(HASHES[0])  # its worker's lock names this process
+    watch.sent(1, [0])
+    watch.sent(2, [1])  # no lock names its worker (not taken yet)
+    kill = Kills()
+    now[0] = 1.9
+    await watch.check(lambda: {os.getpid()}, kill)
+    assert kill.calls == []
+    now[0] = 2.1
+    await watch.check(lambda: {os.getpid()}, kill)
+    assert kill.calls == [(os.getpid(), "exceeded --timeout 2 s"),
+                          (None, "exceeded --timeout 2 s")]  # None: stop every worker
+    await watch.check(lambda: {os.getpid()}, kill)
+    assert len(kill.calls) == 2  # killed once per batch
+    assert watch.killed_for(0) == "exceeded --timeout 2 s"
+    assert watch.killed_for(0) is None and watch.killed_for(2) is None
+
+
+async def test_the_watch_reads_real_memory_and_forgets_finished_batches():
+    now = [0.0]
+    watch, store = watch_of(Limits(max_memory=1 << 20), now)  # this process has more
+    assert store.try_lock(HASHES[0]) and store.try_lock(HASHES[1])
+    watch.sent(1, [0])
+    watch.sent(2, [1])
+    watch.done(2)  # ended before the check
+    kill = Kills()
+    await watch.check(lambda: None, kill)  # no pool to watch
+    assert kill.calls == []
+    await watch.check(lambda: {os.getpid()}, kill)
+    [(pid, reason)] = kill.calls
+    assert pid == os.getpid() and reason.startswith("exceeded --max-memory 1 MiB (RSS ")
+    assert watch.killed_for(1) is None
 
 
 def test_a_task_over_the_timeout_fails_and_the_run_goes_on(tmp_path, run_cli):

@@ -3,9 +3,9 @@ limit fails with that reason instead of running for ever or taking the node
 down with it.
 
 The scheduler enforces them from outside the worker, the only place that
-survives a task gone wild: every ``CHECK_EVERY`` seconds (on a thread, off the
-event loop) it reads each worker's resident memory with psutil and each
-running task's age. A limited run sends one task per batch and no more batches
+survives a task gone wild, with a ``LimitWatch``: every ``CHECK_EVERY`` seconds
+(on a thread, off the event loop) it reads each worker's resident memory with
+psutil and each running task's age. A limited run sends one task per batch and no more batches
 than workers, so a task's age is the time since it was sent, and the worker
 that runs it is the PID its lock names. The worker over a limit is killed
 (SIGKILL: a task stuck in native code ignores anything gentler); the pool
@@ -15,8 +15,16 @@ ready list as after any worker death.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jug_async.store.base import Store
 
 CHECK_EVERY = 0.25  # seconds between checks
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -85,3 +93,82 @@ def rss_of(pids: set[int]) -> dict[int, int]:
         except psutil.Error:
             continue
     return out
+
+
+class LimitWatch:
+    """Watches the batches in flight of a limited run (one task each) and says
+    which worker to kill, and why, once a task is over a limit.
+
+    The scheduler feeds it (``sent`` when a batch is submitted, ``done`` when its
+    future ends) and runs ``run(workers, kill)``: ``workers()`` is the pool's
+    worker PIDs (None: no pool whose workers can be watched), ``kill(pid,
+    reason)`` kills one worker (``pid`` None: no lock names it, stop them all).
+    The pool then breaks; ``killed_for`` tells the scheduler which of the tasks
+    it lost failed over a limit rather than by a crash.
+
+    Args:
+        limits: the run's limits.
+        store, hashes: a batch's worker is the PID its locks name.
+        clock: monotonic seconds (tests inject one).
+    """
+
+    def __init__(self, limits: Limits, store: Store, hashes: Sequence[str], *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._store = store
+        self._hashes = hashes
+        self._clock = clock
+        self._sent: dict[int, tuple[list[int], float]] = {}  # batch -> nodes, when sent
+        self._over: dict[int, str] = {}  # node -> why its worker was killed
+
+    def sent(self, bid: int, nodes: Sequence[int]) -> None:
+        """Batch ``bid`` was submitted: its age counts from now."""
+        self._sent[bid] = (list(nodes), self._clock())
+
+    def done(self, bid: int) -> None:
+        """Batch ``bid``'s future ended (saved, failed, or its worker died)."""
+        self._sent.pop(bid, None)
+
+    def killed_for(self, i: int) -> str | None:
+        """Why the worker of node ``i`` was killed, once (None: it was not)."""
+        return self._over.pop(i, None)
+
+    async def run(self, workers: Callable[[], set[int] | None],
+                  kill: Callable[[int | None, str], None],
+                  sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+        """``check`` every ``CHECK_EVERY`` seconds until cancelled."""
+        while True:
+            await sleep(CHECK_EVERY)
+            await self.check(workers, kill)
+
+    async def check(self, workers: Callable[[], set[int] | None],
+                    kill: Callable[[int | None, str], None]) -> None:
+        """One look at every batch in flight: ``kill`` the worker of each one
+        over a limit (once per batch)."""
+        pids = workers()
+        if pids is None or not self._sent:
+            return
+        lim = self.limits
+        now = self._clock()
+        rss = await asyncio.to_thread(rss_of, pids) if lim.max_memory is not None else {}
+        for bid, (nodes, sent_at) in list(self._sent.items()):
+            if any(i in self._over for i in nodes):
+                continue
+            reason = over_time(lim, now - sent_at)
+            pid = await self._worker_of(nodes)
+            if reason is None and pid is not None:
+                reason = over_memory(lim, rss.get(pid, 0))
+            if reason is None or bid not in self._sent:  # over, or ended meanwhile
+                continue
+            for i in nodes:
+                self._over[i] = reason
+            kill(pid, reason)
+
+    async def _worker_of(self, nodes: list[int]) -> int | None:
+        """The worker running a batch: the PID its locks name."""
+        for i in nodes:
+            with contextlib.suppress(OSError):
+                info = await self._store.alock_info(self._hashes[i])
+                if info is not None and info.pid is not None:
+                    return info.pid
+        return None

@@ -53,9 +53,10 @@ from jug_async.hashing import PLAIN_TYPES
 from jug_async.locks.lease import LeaseKeeper
 from jug_async.locks.reclaim import CLEAR_COMMANDS, Action
 from jug_async.records import format_failure
-from jug_async.run import batching, held, limits
+from jug_async.run import batching, held
 from jug_async.run import events as ev
 from jug_async.run import state as st
+from jug_async.run.limits import Limits, LimitWatch
 from jug_async.run.pool import Pool
 from jug_async.run.state import Statistics
 from jug_async.run.worker import ALREADY, DONE, FAILED, LOCKED, SKIPPED, Outcome, TaskSpec
@@ -166,7 +167,7 @@ class Scheduler:
         lease: float | None = None,
         token: str | None = None,
         held_locks: held.HeldLocks | None = None,
-        limits: limits.Limits | None = None,
+        limits: Limits | None = None,
         keep_failed: bool = False,
     ) -> None:
         self.graph = graph
@@ -205,8 +206,8 @@ class Scheduler:
         self.leases = (LeaseKeeper(lease) if lease is not None and self._lock_path
                        is not None else None)
         self.limits = limits if limits else None
-        self._sent_at: dict[int, float] = {}  # batch id -> when sent (limited runs)
-        self._over: dict[int, str] = {}  # node -> why its worker was killed
+        self._watch = (None if self.limits is None
+                       else LimitWatch(self.limits, store, graph.hashes))
         self.keep_failed = keep_failed
         self._store_errors = 0
         self.store_error: str | None = None
@@ -254,8 +255,9 @@ class Scheduler:
             self.prepare()
             if self.leases is not None:
                 helpers.append(asyncio.ensure_future(self.leases.run(self._store_failed)))
-            if self.limits is not None:
-                helpers.append(asyncio.ensure_future(self._limit_loop()))
+            if self._watch is not None:
+                helpers.append(asyncio.ensure_future(
+                    self._watch.run(self._workers, self._kill_worker)))
             await self._loop()
         finally:
             for sig in installed:
@@ -401,8 +403,8 @@ class Scheduler:
             if self.leases is not None and self._lock_path is not None:
                 self.leases.hold(bid, [self._lock_path(self.graph.hashes[i]) for i in batch],
                                   self.token)
-            if self.limits is not None:
-                self._sent_at[bid] = time.monotonic()
+            if self._watch is not None:
+                self._watch.sent(bid, batch)
 
     def _spec(self, i: int, after: int = -1) -> TaskSpec:
         t = self.graph.tasks[i]
@@ -425,7 +427,8 @@ class Scheduler:
         batch = st.batch_returned(s, bid)
         if self.leases is not None:
             self.leases.release(bid)
-        self._sent_at.pop(bid, None)
+        if self._watch is not None:
+            self._watch.done(bid)
         try:
             outcomes = fut.result()
         except BrokenExecutor:
@@ -498,10 +501,12 @@ class Scheduler:
                         or self._owner_gone(info)):
                     self.store.break_lock(h, info)
         assert self.s is not None
-        over = [i for i in batch if i in self._over]
-        for i in over:
-            self._fail(i, self._over.pop(i), "", record=True, ran=True)
-        rest = [i for i in batch if i not in over]
+        watch = self._watch
+        killed = {i: why for i in batch
+                  if watch is not None and (why := watch.killed_for(i)) is not None}
+        for i, why in killed.items():
+            self._fail(i, why, "", record=True, ran=True)
+        rest = [i for i in batch if i not in killed]
         for i in st.worker_died(self.s, rest):  # it ran alone: it is the culprit
             self._fail(i, "the worker process running this task died (killed by a "
                        "signal, out of memory, or a crash in native code)", "", record=True,
@@ -601,45 +606,23 @@ class Scheduler:
             log.error("%s: stopping the run", why)
         self.request_stop("store failure")
 
-    # ---- leases and limits ------------------------------------------------
+    # ---- limits -------------------------------------------------------------
 
-    async def _limit_loop(self) -> None:
-        """Every ``limits.CHECK_EVERY`` s: kill the worker of a task over a limit."""
-        lim = self.limits
-        assert lim is not None
-        while True:
-            await asyncio.sleep(limits.CHECK_EVERY)
-            pool = self.pool
-            s = self.s
-            if pool is None or s is None or not s.batches or not hasattr(pool, "pids"):
-                continue
-            now = time.monotonic()
-            rss = (await asyncio.to_thread(limits.rss_of, pool.pids())
-                   if lim.max_memory is not None else {})
-            for bid, nodes in list(s.batches.items()):
-                if any(i in self._over for i in nodes):
-                    continue
-                reason = limits.over_time(lim, now - self._sent_at.get(bid, now))
-                pid = await self._worker_of(nodes)
-                if reason is None and pid is not None:
-                    reason = limits.over_memory(lim, rss.get(pid, 0))
-                if reason is None:
-                    continue
-                for i in nodes:
-                    self._over[i] = reason
-                if pid is not None:
-                    pool.kill(pid)
-                else:  # no lock names its worker: stop them all
-                    pool.terminate()
+    def _workers(self) -> set[int] | None:
+        """The pool's worker PIDs (None: no pool whose workers can be watched)."""
+        pids = getattr(self.pool, "pids", None)
+        return pids() if pids is not None else None
 
-    async def _worker_of(self, nodes: list[int]) -> int | None:
-        """The worker running a batch: the PID its locks name."""
-        for i in nodes:
-            with contextlib.suppress(OSError):
-                info = await self.store.alock_info(self.graph.hashes[i])
-                if info is not None and info.pid is not None:
-                    return info.pid
-        return None
+    def _kill_worker(self, pid: int | None, reason: str) -> None:
+        """A task is over a limit (``reason``): kill its worker (``pid``; None:
+        no lock names it, stop them all). The pool breaks: ``_recover_crash``."""
+        pool = self.pool
+        if pool is None:
+            return
+        if pid is not None:
+            pool.kill(pid)  # type: ignore[attr-defined]  # a ProcessPool: it has pids
+        else:
+            pool.terminate()
 
     # ---- progress and shutdown --------------------------------------------
 
