@@ -4,8 +4,8 @@ and the conditions that stop a run early.
 Hooks and exit checks are recorded in the current ``LoadContext`` (jug keeps
 them in module globals, and its exit checks are hooks that raise ``SystemExit``).
 Exit checks are kept as data (``ExitCheck``) so that "after N tasks" can be
-exact with a pool of workers; ``run_hooks.RunHooks`` turns both into behaviour
-for ``jug-async run``.
+exact with a pool of workers; ``jug_async.run.hooks.RunHooks`` turns both into
+behaviour for ``jug-async run``.
 """
 
 from __future__ import annotations

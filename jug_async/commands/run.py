@@ -30,9 +30,9 @@ from jug_async.selection import task_matcher
 if TYPE_CHECKING:  # run's machinery (rich, the pool, the scheduler) loads only for `run`
     from collections.abc import Callable
 
-    from jug_async.api.run_hooks import RunHooks
     from jug_async.run import events as ev
     from jug_async.run import pool
+    from jug_async.run.hooks import RunHooks
     from jug_async.run.scheduler import RunResult, Scheduler
     from jug_async.session import Session
     from jug_async.store.base import Store
@@ -210,7 +210,7 @@ def _sweep(store: Store, lease: float) -> None:
 def _run_hooks(args: argparse.Namespace) -> RunHooks:
     """The jugfile's hooks and exit checks over the whole run (every barrier reload):
     execute.* hooks fire from the scheduler's events, exit checks stop dispatch."""
-    from jug_async.api.run_hooks import RunHooks
+    from jug_async.run.hooks import RunHooks
 
     return RunHooks(keep_going=args.keep_going,
                     check_environment=not args.no_check_environment)

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from jug_async.api import registry
 from jug_async.api.hooks import STOP_FILE, exit_env_vars, exit_if_file_exists, fire
 from jug_async.api.registry import ExitCheck, LoadContext
+from jug_async.run import events as ev
 
 if TYPE_CHECKING:
     from jug_async.api.task import Task
@@ -105,8 +106,6 @@ class RunHooks:
              selected: Callable[[str], bool] | None = None) -> Callable[[Any], None]:
         """An event sink firing the execute hooks of ``ctx``, then passing the
         event on. ``barrier``: the load stopped at a barrier (more loads may follow)."""
-        from jug_async.run import events as ev
-
         order: list[Task] = []
         by_hash: dict[str, list[Task]] = {}
         if ctx.hooks:
