@@ -3,18 +3,20 @@ tmp_path, driven through Textual's Pilot; plus the keys."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from jug_async import graph as graph_mod
-from jug_async import jugfile as jugfile_mod
 from jug_async.run import events as ev
-from jug_async.run import pool
+from jug_async.run.launch import prepare_run
 from jug_async.run.scheduler import Scheduler
+from jug_async.session import Session
 from jug_async.store.memory import MemoryStore
 from jug_async.store.open import open_store
 from jug_async.tui.app import JugApp, make_monitor_app, make_run_app
@@ -32,17 +34,20 @@ JUGFILES = Path(__file__).parent / "jugfiles"
 SIZE = (140, 42)
 
 
-def build_scheduler(jugfile: str, jugdir: Path, *, jobs: int = 2,
-                    keep_going: bool = False) -> Scheduler:
-    """What ``jug-async run`` wires, for a jugfile of tests/jugfiles."""
-    spec = str(jugdir)
-    store = open_store(spec)
-    loaded = jugfile_mod.load(JUGFILES / jugfile, store)
-    graph = graph_mod.build(loaded.tasks)
-    table = pool.FunctionTable(graph, loaded.module)
-    pools = pool.PoolFactory(jobs, spec, table)  # not prestarted: pytest runs threads
-    return Scheduler(graph, store, pools.make, table.key, jobs=jobs, keep_going=keep_going,
-                     jugfile=jugfile)
+@pytest.fixture
+def build_scheduler() -> Iterator[Callable[..., Scheduler]]:
+    """What ``jug-async run`` wires (``run.launch.prepare_run``), for a jugfile of
+    tests/jugfiles; its session is closed when the test ends."""
+    with contextlib.ExitStack() as opened:
+
+        def build(jugfile: str, jugdir: Path, *, jobs: int = 2,
+                  keep_going: bool = False) -> Scheduler:
+            session = opened.enter_context(Session(JUGFILES / jugfile, str(jugdir)))
+            scheduler, pools = prepare_run(session, jobs=jobs, keep_going=keep_going)
+            opened.callback(pools.close)  # never prestarted: pytest runs threads
+            return scheduler
+
+        yield build
 
 
 def table_counts(app: JugApp) -> dict[str, dict[str, int]]:
@@ -72,7 +77,7 @@ def slow(monkeypatch):
     return set_delay
 
 
-async def test_live_run_counts_change_then_all_done(tmp_path, slow):
+async def test_live_run_counts_change_then_all_done(tmp_path, slow, build_scheduler):
     slow(0.15)
     app = make_run_app(build_scheduler("tui_small.py", tmp_path / "j"), lock_scan=0.05)
     seen: list[dict[str, dict[str, int]]] = []
@@ -112,7 +117,7 @@ async def test_live_run_counts_change_then_all_done(tmp_path, slow):
     assert app.renders < 5 * 4 + len(seen)  # rendering is throttled
 
 
-async def test_running_panel_shows_host_pid_and_elapsed(tmp_path, slow):
+async def test_running_panel_shows_host_pid_and_elapsed(tmp_path, slow, build_scheduler):
     slow(0.6)
     app = make_run_app(build_scheduler("tui_small.py", tmp_path / "j"), lock_scan=0.05)
     async with app.run_test(size=SIZE) as pilot:
@@ -134,7 +139,7 @@ async def test_running_panel_shows_host_pid_and_elapsed(tmp_path, slow):
     assert app.source.result.interrupted == "SIGINT"
 
 
-async def test_pause_holds_dispatch_until_resumed(tmp_path, slow):
+async def test_pause_holds_dispatch_until_resumed(tmp_path, slow, build_scheduler):
     slow(0.2)
     app = make_run_app(build_scheduler("tui_small.py", tmp_path / "j"))
     async with app.run_test(size=SIZE) as pilot:
@@ -154,7 +159,8 @@ async def test_pause_holds_dispatch_until_resumed(tmp_path, slow):
         assert app.source.result.done == 19
 
 
-async def test_q_asks_first_n_keeps_running_y_stops_and_releases_locks(tmp_path, slow):
+async def test_q_asks_first_n_keeps_running_y_stops_and_releases_locks(tmp_path, slow,
+                                                                     build_scheduler):
     slow(2.0)
     scheduler = build_scheduler("tui_small.py", tmp_path / "j")
     app = make_run_app(scheduler, lock_scan=0.05)
@@ -176,7 +182,7 @@ async def test_q_asks_first_n_keeps_running_y_stops_and_releases_locks(tmp_path,
     assert scheduler.store.list_locks() == set()  # the stopped tasks' locks are released
 
 
-async def test_failures_filter_help_and_drill_down_keys(tmp_path):
+async def test_failures_filter_help_and_drill_down_keys(tmp_path, build_scheduler):
     app = make_run_app(build_scheduler("tui_fail.py", tmp_path / "j", keep_going=True))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: not app.source.live)
@@ -226,7 +232,7 @@ async def test_failures_filter_help_and_drill_down_keys(tmp_path):
     assert app.return_value is not None and len(app.return_value.failures) == 3
 
 
-async def test_sort_key_and_header_click_reorder_rows(tmp_path):
+async def test_sort_key_and_header_click_reorder_rows(tmp_path, build_scheduler):
     app = make_run_app(build_scheduler("tui_fail.py", tmp_path / "j", keep_going=True))
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: not app.source.live)
@@ -274,7 +280,7 @@ async def test_100k_tasks_one_row_per_name_and_coalesced_renders():
         assert app.renders == before + 1
 
 
-async def test_monitor_app_reads_the_store_read_only(tmp_path):
+async def test_monitor_app_reads_the_store_read_only(tmp_path, build_scheduler):
     scheduler = build_scheduler("tui_fail.py", tmp_path / "j", keep_going=True)
     await scheduler.run()  # a finished run, by "another process"
     app = make_monitor_app(scheduler.graph, open_store(str(tmp_path / "j")),

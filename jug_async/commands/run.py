@@ -153,32 +153,19 @@ def main(args: argparse.Namespace) -> int:
 def _run_once(args: argparse.Namespace, session: Session, hooks: RunHooks) -> RunResult:
     """Run what the session's current load declares."""
     from jug_async.run import pool
-    from jug_async.run.scheduler import Scheduler
+    from jug_async.run.launch import prepare_run
+    from jug_async.run.limits import Limits
     from jug_async.view.progress import ProgressDisplay
 
-    graph = session.graph
-    assert graph is not None and session.context is not None
-    max_executed, stop_requested = hooks.limits(session.context)
-    from jug_async.locks.lease import new_token
-    from jug_async.run.limits import Limits
-    from jug_async.run.worker import Lease
-
-    functions = pool.FunctionTable(graph, session.module)
-    lease = Lease(args.lease, new_token())
-    pools = pool.PoolFactory(args.jobs, session.spec, functions, lease=lease)
     display = ProgressDisplay()
-    selected = task_matcher(args.names, args.pattern)
-    sink = _KeepFailed(display, session.store) if args.keep_failed else display
-    sink = hooks.sink(session.context, session.context.tasks, session.store, sink,
-                      barrier=session.stopped_at_barrier, selected=selected)
-    scheduler = Scheduler(graph, session.store, pools.make, functions.key, jobs=args.jobs,
-                          sink=sink, keep_going=args.keep_going,
-                          selected=selected, jugfile=args.jugfile,
-                          max_executed=max_executed, stop_requested=stop_requested,
-                          wait_limit=args.wait_cycle_time * args.nr_wait_cycles,
-                          lease=lease.seconds, token=lease.token,
-                          limits=Limits(args.timeout, args.max_memory),
-                          keep_failed=args.keep_failed)
+    scheduler, pools = prepare_run(
+        session, jobs=args.jobs,
+        sink=_KeepFailed(display, session.store) if args.keep_failed else display,
+        keep_going=args.keep_going, keep_failed=args.keep_failed,
+        selected=task_matcher(args.names, args.pattern), lease=args.lease,
+        limits=Limits(args.timeout, args.max_memory),
+        wait_limit=args.wait_cycle_time * args.nr_wait_cycles, hooks=hooks)
+    sink = scheduler.emit  # the display behind the hooks: the TUI forwards to it
     if not args.tui:  # the TUI prestarts them itself, once their output goes to its log
         scheduler.prepare()  # one listing of the store: is there anything to run?
         if scheduler.ready:
