@@ -67,20 +67,30 @@ def _kernel_reports_syncfs_errors() -> bool:
     return release is not None and (int(release[1]), int(release[2])) >= (5, 8)
 
 
-def group_sync_works(path: str) -> bool:
-    """Whether one syncfs() on ``path``'s filesystem can replace per-file fsyncs."""
-    if not sys.platform.startswith("linux") or not _kernel_reports_syncfs_errors():
+def local_filesystem(path: str) -> bool:
+    """Whether ``path`` is on a local filesystem of a known kind (Linux): no other
+    machine writes there, so this kernel's cache is the truth."""
+    if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = _libc()
-        if not hasattr(libc, "syncfs"):
-            return False
         buf = ctypes.create_string_buffer(512)  # struct statfs; f_type comes first
-        if libc.statfs(os.fsencode(path), buf) != 0:
+        if _libc().statfs(os.fsencode(path), buf) != 0:
             return False
         return ctypes.c_long.from_buffer(buf).value in _GROUP_SYNC_FS_TYPES
     except (OSError, AttributeError):
         return False
+
+
+def group_sync_works(path: str) -> bool:
+    """Whether one syncfs() on ``path``'s filesystem can replace per-file fsyncs."""
+    if not _kernel_reports_syncfs_errors():
+        return False
+    try:
+        if not hasattr(_libc(), "syncfs"):
+            return False
+    except OSError:
+        return False
+    return local_filesystem(path)
 
 
 def syncfs(path: str) -> None:
@@ -104,12 +114,20 @@ class Disk:
     def __init__(self, jugdir: str) -> None:
         self.tempdir = f"{jugdir}/tempfiles"
         self.group_sync: bool | None = None
+        self.local: bool | None = None
 
     def uses_group_sync(self) -> bool:
         if self.group_sync is None:
             os.makedirs(self.tempdir, exist_ok=True)  # statfs needs it to exist
             self.group_sync = group_sync_works(self.tempdir)
         return self.group_sync
+
+    def is_local(self) -> bool:
+        """A local filesystem (``local_filesystem``), probed once."""
+        if self.local is None:
+            os.makedirs(self.tempdir, exist_ok=True)  # statfs needs it to exist
+            self.local = local_filesystem(self.tempdir)
+        return self.local
 
     def sync_all(self) -> None:
         """The group commit's one sync (only when ``uses_group_sync``)."""
