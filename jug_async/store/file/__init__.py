@@ -22,7 +22,6 @@ result and one per batch of locks, and nothing else.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
@@ -37,6 +36,7 @@ from jug_async.store.file.durable import Disk
 from jug_async.store.file.failures import Failures
 from jug_async.store.file.fanout import FanOut
 from jug_async.store.file.locks import Locks
+from jug_async.store.file.offloop import off_loop
 from jug_async.store.file.pack import Pack
 from jug_async.store.file.results import Results
 from jug_async.store.owners import dead_owners
@@ -176,7 +176,7 @@ class FileStore:
         except OSError as exc:
             if not retry.is_transient(exc):
                 raise
-        return await asyncio.to_thread(self.lock_info, h)
+        return await off_loop(self.lock_info)(h)
 
     def break_lock(self, h: str, seen: LockInfo) -> bool:
         return self.locks.break_lock(h, seen)

@@ -9,14 +9,12 @@ that handle jug's lock text and the pack.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
 
 
-@functools.cache
 def off_loop(f: Callable[..., T]) -> Callable[..., Awaitable[T]]:
     """``f`` as a coroutine function run in the event loop's executor.
 

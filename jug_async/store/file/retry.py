@@ -22,8 +22,6 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-import tenacity
-
 from jug_async.errors import StoreError
 
 T = TypeVar("T")
@@ -63,6 +61,8 @@ def call(what: str, fn: Callable[..., T], *args: object, patience: float = DEFAU
 
 def _retry(what: str, fn: Callable[..., T], args: tuple[object, ...], first: OSError,
            patience: float, sleep: Callable[[float], None]) -> T:
+    import tenacity  # only once something failed: every start would pay 6 ms for it
+
     started = time.monotonic()
     log.warning("%s failed (%s); retrying", what, first)
 
