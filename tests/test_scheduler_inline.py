@@ -234,3 +234,33 @@ async def test_progress_never_counts_tasks_held_elsewhere_as_running(tiny, one):
             assert e.running == e.stats.running == sum(e.stats.running_by_name.values())
             assert e.elsewhere <= 1
     assert sched.statistics().running == 0 and sched.statistics().elsewhere == 1
+
+
+def test_after_a_worker_died_only_its_locks_and_dead_owners_locks_are_broken(tiny):
+    import dataclasses
+    import os
+
+    from jug_async.locks.facts import HostFacts, ProcessFacts
+    from jug_async.records import LockRecord
+    from jug_async.run.held import HeldLocks
+
+    store = tiny.store
+
+    def lock(h: str, host: str, **lease_lines) -> None:
+        store.set_lock_record(dataclasses.replace(LockRecord.mine(host=host), **lease_lines))
+        assert store.try_lock(h)
+        store.set_lock_record(None)
+
+    ours, dead, leased, jugs, failed = tiny.graph.hashes[:5]
+    same_kernel = {"boot_id": "our-kernel", "pidns": "4026531836"}
+    lock(ours, "this-node")  # our worker's: its PID is one of ours
+    lock(dead, "this-node", **same_kernel)  # a PID this kernel sees dead
+    lock(leased, "busy-node", boot_id="their-kernel", lease_seconds=60.0)  # fresh lease
+    lock(jugs, "jug-node")  # a plain jug lock of another host
+    lock(failed, "this-node")
+    store.mark_failed(failed)  # jug --keep-failed: stays
+    held = HeldLocks(store, here=HostFacts("this-node", "our-kernel", "4026531836"),
+                     probe=lambda pid: ProcessFacts(False))
+    held.break_dead_workers([ours, failed], ours={os.getpid()})
+    held.break_dead_workers([dead, leased, jugs], ours=set())
+    assert store.list_locks() == {leased, jugs, failed}

@@ -1,8 +1,9 @@
 """Tasks held by other processes: what the scheduler does about a lock it did
 not take.
 
-The scheduler only calls ``HeldLocks.look`` for each task it waits for; the
-rules are ``locks.reclaim.judge``'s (see there and docs/cluster.md):
+The scheduler only calls ``HeldLocks.look`` for each task it waits for, and
+``break_dead_workers`` after one of its own workers died; the rules are
+``locks.reclaim.judge``'s (see there and docs/cluster.md):
 
 * the result is saved → done (read through ``saved_now`` where the store has
   it: a network filesystem's negative cache must not hide another host's result);
@@ -23,8 +24,9 @@ broken with ``break_lock``; their clock is this process's (one process only).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from jug_async.locks import facts
@@ -140,10 +142,22 @@ class HeldLocks:
             return Look(DONE)
         return Look(FREE)
 
-    def judge_info(self, info: LockInfo | None, store_now: float) -> Verdict | None:
-        """A verdict on a lock already read (for a worker that died)."""
-        if info is None:
-            return None
+    def break_dead_workers(self, hashes: Iterable[str], ours: set[int]) -> None:
+        """A worker died and broke the pool: break the locks of ``hashes`` held by
+        one of ``ours`` (this run's workers, on this host) or by an owner the
+        rules judge gone (judged as if just renewed: only a dead PID counts here,
+        not a lease), so their tasks can run again. A lock marked failed stays;
+        a store error leaves that lock alone."""
+        for h in hashes:
+            with contextlib.suppress(OSError):
+                info = self.store.lock_info(h)
+                if info is not None and not info.failed and (
+                        (info.pid in ours and info.host == self.here.host)
+                        or self._owner_gone(info)):
+                    self.store.break_lock(h, info)
+
+    def _owner_gone(self, info: LockInfo) -> bool:
         record = info.record or LockRecord(info.pid, info.host, info.created, info.failed)
-        return judge(record, info.mtime, here=self.here, store_now=store_now,
-                     probe=self._probe)
+        verdict = judge(record, info.mtime, here=self.here, store_now=info.mtime,
+                        probe=self._probe)
+        return verdict.action is Action.RECLAIM

@@ -51,7 +51,7 @@ from jug_async.errors import StoreError
 from jug_async.graph import TaskGraph
 from jug_async.hashing import PLAIN_TYPES
 from jug_async.locks.lease import LeaseKeeper
-from jug_async.locks.reclaim import CLEAR_COMMANDS, Action
+from jug_async.locks.reclaim import CLEAR_COMMANDS
 from jug_async.records import format_failure
 from jug_async.run import batching, held
 from jug_async.run import events as ev
@@ -491,15 +491,7 @@ class Scheduler:
         """A worker died (killed, segfault, out of memory, over a limit): the pool
         is broken. Break the dead workers' locks, retry the tasks one by one in a
         new pool; a task whose worker was killed over a limit fails with that."""
-        ours = self._pool_pids
-        for i in batch:
-            h = self.graph.hashes[i]
-            with contextlib.suppress(OSError):
-                info = self.store.lock_info(h)
-                if info is not None and not info.failed and (
-                        (info.pid in ours and info.host == self.held.here.host)
-                        or self._owner_gone(info)):
-                    self.store.break_lock(h, info)
+        self.held.break_dead_workers([self.graph.hashes[i] for i in batch], self._pool_pids)
         assert self.s is not None
         watch = self._watch
         killed = {i: why for i in batch
@@ -511,12 +503,6 @@ class Scheduler:
             self._fail(i, "the worker process running this task died (killed by a "
                        "signal, out of memory, or a crash in native code)", "", record=True,
                        ran=True)
-
-    def _owner_gone(self, info: LockInfo) -> bool:
-        """Whether the rules say this lock's owner process is dead (judged as if
-        just renewed: only a dead PID counts here, not a lease)."""
-        verdict = self.held.judge_info(info, info.mtime)
-        return verdict is not None and verdict.action is Action.RECLAIM
 
     # ---- tasks held by others ---------------------------------------------
 
