@@ -3,6 +3,8 @@ worker pool and the event sinks, and reacts the moment a result is saved.
 
 Data flow::
 
+    launch.prepare_run (launch.py: wires pools, lease, hooks.RunHooks and this class)
+                                                 │
     store.listing() ──> state.start_state ──> RunState (state.py: plain data)
                                                  │          ▲
                           batching.take_batch ◄──┘          │ state.task_done / task_failed /
@@ -10,23 +12,30 @@ Data flow::
                                  │                          │ what they blocked; no I/O)
                                  ▼                          │
     Scheduler._dispatch ── TaskSpec batch ──> Pool.submit (pool.py: ProcessPool | InlinePool)
-                                                 │
-                                                 ▼
-                                   worker.run_batch (worker.py, in a worker process:
-                                   lock, run, group-commit the results, unlock)
-                                                 │  Outcome list (a future)
-                                                 ▼
-    Scheduler._complete ── events (events.py) ──> sink: ProgressDisplay | TUI EventTracker
-                       └── store I/O it decided: failure records, breaking dead locks
+         │  hold / sent                          │
+         ▼                                       ▼
+    LeaseKeeper (locks/lease.py: renews     worker.run_batch (worker.py, in a worker process:
+    the batch's locks on a thread)          lock, run, group-commit the results, unlock)
+    LimitWatch (limits.py: kills a worker        │  Outcome list (a future)
+    over --timeout / --max-memory)               ▼
+    Scheduler._complete ── events (events.py) ──> sink: hooks.RunHooks ─> ProgressDisplay |
+         │  release / done                                               TUI EventTracker
+         └── store I/O it decided: failure records; a dead worker's locks
+             (held.HeldLocks.break_dead_workers)
+
+    Scheduler._poll_elsewhere ── held.HeldLocks.look (held.py: done, free, reclaim, wait)
+                                 for each task another process holds (back-off)
 
 The policy lives in ``state.py`` (what happens to a task), ``batching.py``
 (which tasks travel together), ``held.py`` (what to do about a lock someone
-else holds: ``locks.reclaim``'s rules) and ``limits.py`` (per-task limits);
-this module only does what needs the event loop: the pool's futures, polling
-tasks held by other processes (exponential back-off), renewing the leases of
-the batches in flight (``locks.lease.LeaseRenewer``, on a thread), signals
-(SIGINT/SIGTERM stop the workers, release the locks they held, keep saved
-results), pause, stop, the limits of jug's exit checks, and progress.
+else holds, or a dead worker left: ``locks.reclaim``'s rules), ``limits.py``
+(``LimitWatch``: per-task limits) and ``locks/lease.py`` (``LeaseKeeper``:
+renewing the leases of the batches in flight, off the loop); this module only
+does what needs the event loop: the pool's futures, when to poll tasks held by
+other processes (exponential back-off), starting and feeding the keeper and
+the watch, signals (SIGINT/SIGTERM stop the workers, release the locks they
+held, keep saved results), pause, stop, the limits of jug's exit checks, and
+progress.
 """
 
 from __future__ import annotations
