@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -188,7 +187,10 @@ def summary_table(groups: Sequence[tuple[str, Mapping[str, int]]], short: bool =
         lines = [f"{title}:  {sum(g.values())} tasks" for title, g in groups]
         lines.append(f"** Total: {sum(sum(g.values()) for _, g in groups)} tasks.")
         return "\n".join(lines)
-    width = width or shutil.get_terminal_size().columns
+    if not width:
+        import shutil  # here: it imports bz2 and lzma, which other commands never need
+
+        width = shutil.get_terminal_size().columns
     name_width = width - 12 * len(groups) - 2
     if name_width <= 8:
         name_width = 12

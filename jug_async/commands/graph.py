@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 
 from jug_async.commands.common import EXIT_FAILED, EXIT_OK, add_jugfile_arguments, open_session
@@ -65,6 +63,9 @@ def main(args: argparse.Namespace) -> int:
     with open(dotfile, "w") as f:
         f.write(text)
     print(f"wrote {dotfile}", file=sys.stderr)
+    import shutil
+    import subprocess
+
     dot = shutil.which("dot")
     if dot is None:
         print(f"jug-async: graphviz's `dot` is not installed, so {dotfile} was not rendered: "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -33,6 +32,8 @@ def install_skill(output: str, force: bool = False) -> str:
     Raises:
         RuntimeError: the destination exists (and not ``force``) or cannot be written.
     """
+    import shutil
+
     source = bundled_skill_path()
     if not os.path.isdir(source):
         raise RuntimeError(f"bundled skill payload is missing: {source}")

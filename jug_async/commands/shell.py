@@ -9,7 +9,6 @@ otherwise, unlike jug, the standard library's console instead of an error.
 from __future__ import annotations
 
 import argparse
-import code
 import contextlib
 import sys
 from collections.abc import Callable
@@ -110,5 +109,7 @@ def interact(namespace: dict[str, Any], *, plain: bool = False) -> None:
             return
     with contextlib.suppress(ImportError):
         import readline  # noqa: F401  (line editing and history for input())
+    import code
+
     code.interact(banner=BANNER, local=namespace, exitmsg="")
     sys.stdout.flush()

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jug_async.commands.common import EXIT_FAILED, EXIT_OK
+
+if TYPE_CHECKING:
+    import subprocess
 
 NAME = "test-jug"
 HELP = "check that this installation runs jugfiles end to end"
@@ -62,12 +64,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _jug_async(*args: str, cwd: str) -> subprocess.CompletedProcess[str]:
+    import subprocess
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUG_")}
     return subprocess.run([sys.executable, "-m", "jug_async", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
 def main(args: argparse.Namespace) -> int:
+    import subprocess
+    import tempfile
+
     where = tempfile.mkdtemp(prefix="jug-async-test-")
     Path(where, "check.py").write_text(CHECK_JUGFILE)
     failures: list[str] = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import shlex
 import socket
 import sys
 
@@ -51,6 +50,8 @@ def main(args: argparse.Namespace) -> int:
         raise JugAsyncError("a memory: store lives in one process; webstatus needs a jugdir")
     with open_session(args):  # the jugfile and the store are fine before serving them
         pass
+    import shlex
+
     from textual_serve.server import Server  # loads aiohttp: only for webstatus
 
     command = shlex.join([sys.executable, "-m", "jug_async", "monitor", args.jugfile,

@@ -14,10 +14,8 @@ clock in between, so a jump of the reader's wall clock changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import secrets
 import time
 from collections.abc import Callable
 
@@ -27,7 +25,7 @@ def store_time(directory: str) -> float:
     (created if missing). One byte is written so the server, not the client,
     stamps the file (an empty exclusive create may carry client-side times)."""
     os.makedirs(directory, exist_ok=True)
-    path = os.path.join(directory, f".clock-{secrets.token_hex(8)}")
+    path = os.path.join(directory, f".clock-{os.urandom(8).hex()}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.write(fd, b"t")
@@ -75,5 +73,7 @@ class StoreClock:
         base = self._current()
         if base is None:
             before = self._monotonic()
+            import asyncio  # here: `status` reads the clock without an event loop
+
             base = self._take(await asyncio.to_thread(self._measure, self.directory), before)
         return base[0] + (self._monotonic() - base[1])

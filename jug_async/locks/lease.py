@@ -23,13 +23,16 @@ lock that is not ours, and a link count of 0 says every lock is gone.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import errno
 import logging
 import os
-import secrets
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
+
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
@@ -60,7 +63,7 @@ def renew_interval(lease: float) -> float:
 def new_token() -> str:
     """A random token: tells this run's locks from any other's, even with the
     same PID and creation second."""
-    return secrets.token_hex(8)
+    return os.urandom(8).hex()
 
 
 def lease_record(lease: float = DEFAULT_LEASE_SECONDS, token: str | None = None,
@@ -222,13 +225,16 @@ class LeaseKeeper:
             self.renewer.close()
 
     async def run(self, on_overdue: Callable[[str], None],
-                  sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+                  sleep: Callable[[float], Awaitable[object]] | None = None) -> None:
         """Renew every ``interval`` seconds until cancelled. A failing round is
         logged and retried at the next; once a batch went a whole lease without
         renewal (another host may take it over: the store is failing),
         ``on_overdue`` gets the reason after every round. Cancelled while a round
         runs, that round ends on its thread and its releases happen then."""
         r = self.renewer
+        import asyncio  # here: `status` imports this module and needs no event loop
+
+        sleep = sleep or asyncio.sleep
         loop = asyncio.get_running_loop()
         while True:
             await sleep(self.interval)

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import enum
 import os
-import secrets
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -216,7 +215,7 @@ def break_if_unchanged(path: str, unchanged: Callable[[str], bool]) -> bool:
     behind, which the store's sweep removes.
     """
     head, base = os.path.split(path)
-    aside = os.path.join(head, f".{base}.reclaim.{secrets.token_hex(8)}")
+    aside = os.path.join(head, f".{base}.reclaim.{os.urandom(8).hex()}")
     try:
         os.rename(path, aside)
     except FileNotFoundError:

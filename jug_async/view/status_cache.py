@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from jug_async.errors import JugAsyncError
 from jug_async.graph import TaskGraph
 from jug_async.view.status import COLUMNS, StoreSnapshot
+
+if TYPE_CHECKING:
+    import sqlite3
 
 DEFAULT_FILE = ".jugstatus.sqlite3"
 
@@ -44,6 +47,8 @@ class Cache:
 
 @contextlib.contextmanager
 def _connect(path: str) -> Iterator[sqlite3.Connection]:
+    import sqlite3
+
     connection = sqlite3.connect(path)
     try:
         yield connection
@@ -60,6 +65,8 @@ def read(path: str) -> Cache | None:
     """
     if not os.path.exists(path):
         return None
+    import sqlite3  # only `status --cache` pays for it
+
     try:
         with _connect(path) as c:
             rows = [tuple(r) for r in c.execute("SELECT * FROM ht ORDER BY id")]
@@ -127,6 +134,8 @@ def table(cache: Cache) -> dict[str, dict[str, int]]:
 
 def write(path: str, cache: Cache, dirty: dict[int, str], *, create: bool) -> None:
     """Save a new cache (``create``) or only the rows that changed."""
+    import sqlite3
+
     try:
         with _connect(path) as c:
             if create:
