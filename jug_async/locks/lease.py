@@ -28,12 +28,12 @@ import errno
 import logging
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import asyncio
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from jug_async.locks import facts
@@ -75,9 +75,21 @@ def lease_record(lease: float = DEFAULT_LEASE_SECONDS, token: str | None = None,
         token=token if token is not None else new_token())
 
 
+class PathsOf:
+    """The lock paths of a batch, computed only if the renewer comes to adopt it:
+    most batches end long before the first renewal round."""
+
+    def __init__(self, path_of: Callable[[Any], str], keys: Sequence[Any]) -> None:
+        self._path_of = path_of
+        self._keys = keys
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self._path_of, self._keys)
+
+
 @dataclass
 class _Held:
-    paths: tuple[str, ...]
+    paths: Iterable[str]
     token: str | None
     fd: int | None = None
     last_ok: float | None = None
@@ -122,10 +134,11 @@ class LeaseRenewer:
     def __len__(self) -> int:
         return len(self._held)
 
-    def hold(self, key: Hashable, paths: Sequence[str], token: str | None = None) -> None:
-        """Renew the locks at ``paths`` (one batch: one inode) until ``release``."""
+    def hold(self, key: Hashable, paths: Iterable[str], token: str | None = None) -> None:
+        """Renew the locks at ``paths`` (one batch: one inode; any re-iterable, e.g.
+        ``PathsOf``) until ``release``."""
         self.release(key)
-        self._held[key] = _Held(tuple(paths), token, first_try=self._clock())
+        self._held[key] = _Held(paths, token, first_try=self._clock())
 
     def release(self, key: Hashable) -> None:
         held = self._held.pop(key, None)
@@ -207,7 +220,7 @@ class LeaseKeeper:
         """Batches held (including those whose release waits for a round's end)."""
         return len(self.renewer)
 
-    def hold(self, key: Hashable, paths: Sequence[str], token: str | None = None) -> None:
+    def hold(self, key: Hashable, paths: Iterable[str], token: str | None = None) -> None:
         """Renew the locks at ``paths`` (one batch) until ``release(key)``."""
         self.renewer.hold(key, paths, token)
 

@@ -113,6 +113,14 @@ class RunHooks:
             for t in order:
                 by_hash.setdefault(t.key(), []).append(t)
 
+        if not ctx.hooks:  # the usual jugfile: only the run's end matters here
+            def on_finish(e: Any) -> None:
+                if type(e) is ev.RunFinished:
+                    self._finished(ctx, e, barrier)
+                forward(e)
+
+            return on_finish
+
         def loadable(ts: Iterable[Task]) -> None:
             for t in ts:
                 fire(ctx, LOADABLE, t)

@@ -59,7 +59,7 @@ import cloudpickle
 from jug_async.errors import StoreError
 from jug_async.graph import TaskGraph
 from jug_async.hashing import PLAIN_TYPES
-from jug_async.locks.lease import LeaseKeeper
+from jug_async.locks.lease import LeaseKeeper, PathsOf
 from jug_async.locks.reclaim import CLEAR_COMMANDS
 from jug_async.records import format_failure
 from jug_async.run import batching, held
@@ -410,10 +410,14 @@ class Scheduler:
             if (pids := getattr(self.pool, "pids", None)) is not None:
                 self._pool_pids |= pids()
             if self.leases is not None and self._lock_path is not None:
-                self.leases.hold(bid, [self._lock_path(self.graph.hashes[i]) for i in batch],
+                self.leases.hold(bid, PathsOf(self._lock_of, batch),
                                   self.token)
             if self._watch is not None:
                 self._watch.sent(bid, batch)
+
+    def _lock_of(self, i: int) -> str:
+        assert self._lock_path is not None
+        return self._lock_path(self.graph.hashes[i])
 
     def _spec(self, i: int, after: int = -1) -> TaskSpec:
         t = self.graph.tasks[i]

@@ -233,6 +233,7 @@ def init_in_process(store: Store, functions: dict[int, Any],
 
 
 _jugfile_module = ""  # the stand-in module's name, set by init_worker
+_classes_seen = -1  # how many classes cloudpickle had rebuilt at the last adoption
 
 
 def _adopt_shipped_classes(module: types.ModuleType | None) -> None:
@@ -244,11 +245,14 @@ def _adopt_shipped_classes(module: types.ModuleType | None) -> None:
     (``jugfile.Box``), which needs ``module.Box`` to be the very class the
     instance has. Private cloudpickle state: without it, nothing is adopted.
     """
+    global _jugfile_module, _classes_seen
     if module is None:
         return
-    global _jugfile_module
     _jugfile_module = module.__name__
     tracked = getattr(getattr(cloudpickle, "cloudpickle", None), "_DYNAMIC_CLASS_TRACKER_BY_ID", {})
+    if len(tracked) == _classes_seen:  # nothing new arrived: the per-task common case
+        return
+    _classes_seen = len(tracked)
     for cls in list(tracked.values()):
         if (getattr(cls, "__module__", None) == module.__name__
                 and cls.__qualname__ == cls.__name__
