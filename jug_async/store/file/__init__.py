@@ -197,8 +197,9 @@ class FileStore:
     def sweep(self, lease: float = DEFAULT_LEASE_SECONDS) -> Swept:
         """See ``Store.sweep``; ``store/file/sweep.py`` says what is stale and why."""
         def once() -> Swept:
-            saved_locked = [(h, self.locks.path(h))
-                            for h in self.locks.list_locks() & self.results.listing()]
+            # A stat per lock, not a listing of every result: locks are few.
+            saved_locked = [(h, self.locks.path(h)) for h in self.locks.list_locks()
+                            if self.results.exists(h)]
             return sweep.sweep(self.disk.tempdir, self.locks.dir, saved_locked, lease)
 
         return self._retry("sweeping", once)
