@@ -34,6 +34,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+# The multi-host fixtures (export_dir, sshd, sshfs_mount, host), registered before any
+# test module imports the harness (so pytest can rewrite its asserts).
+pytest_plugins = ("_multihost",)
+
 TESTS = Path(__file__).resolve().parent
 JUGFILES = TESTS / "jugfiles"
 REAL_JUG = Path(sys.executable).parent / "jug"

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from jug_async.locks.visibility import already_saved
 
-pytest_plugins = ("_multihost",)  # fixtures: export_dir, sshfs_mount, host
-
 NEGATIVE_CACHE = "negative_timeout=20"
 
 

@@ -18,8 +18,6 @@ import time
 import pytest
 from test_multihost_findings import _runs, _setup
 
-pytest_plugins = ("_multihost",)  # fixtures: export_dir, sshfs_mount, host
-
 TASKS, SECONDS, KILLS = 120, 0.3, 6
 
 

@@ -22,9 +22,6 @@ import pytest
 from jug_async.locks import facts
 from jug_async.records import LockRecord, lock_text
 
-pytest_plugins = ("_multihost",)  # fixtures: export_dir, sshfs_mount, host
-
-
 JUGFILE = '''\
 import os, time, uuid
 from jug import TaskGenerator

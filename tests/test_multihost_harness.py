@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-pytest_plugins = ("_multihost",)  # fixtures: export_dir, sshfs_mount, host
-
 
 def test_a_host_has_its_own_hostname(host, tmp_path):
     r = host("h1").run(["hostname"], cwd=tmp_path)

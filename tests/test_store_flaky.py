@@ -21,8 +21,6 @@ from _store_helpers import H
 from jug_async.errors import StoreError
 from jug_async.store.file import FileStore, retry
 
-pytest_plugins = ("_multihost",)  # fixtures: export_dir, sshd, sshfs_mount
-
 
 class Flaky:
     """Fails with ``err`` the first ``times`` calls, then answers ``value``."""

@@ -17,8 +17,6 @@ from jug_async.locks import facts
 from jug_async.records import LockRecord, lock_text
 from jug_async.store.file import FileStore
 
-pytest_plugins = ("_multihost",)  # fixtures: export_dir, sshfs_mount
-
 DAY = 86400
 
 
