@@ -73,12 +73,17 @@ Report()
 """
 
 
-def test_jug_main_runs_jug_async_and_a_users_subcommand(tmp_path) -> None:
+def _with_user_command(tmp_path) -> dict[str, str]:
+    """A jugfile in ``tmp_path`` and a HOME whose jug config defines ``my-report``."""
     (tmp_path / "jugfile.py").write_text(JUGFILE)
     home = tmp_path / "home"
     (home / ".config" / "jug").mkdir(parents=True)
     (home / ".config" / "jug" / "jug_user_commands.py").write_text(USER_COMMAND)
-    env = clean_env({"HOME": str(home)})
+    return clean_env({"HOME": str(home)})
+
+
+def test_jug_main_runs_jug_async_and_a_users_subcommand(tmp_path) -> None:
+    env = _with_user_command(tmp_path)
     run = [sys.executable, "-c", "import sys; from jug_async import compat; compat.install(); "
            "from jug.jug import main; main(sys.argv)"]
     r = subprocess.run([*run, "execute", "--will-cite"], cwd=tmp_path, env=env,
@@ -93,11 +98,7 @@ def test_jug_main_runs_jug_async_and_a_users_subcommand(tmp_path) -> None:
 
 
 def test_a_users_subcommand_runs_as_jug_async_name(tmp_path) -> None:
-    (tmp_path / "jugfile.py").write_text(JUGFILE)
-    home = tmp_path / "home"
-    (home / ".config" / "jug").mkdir(parents=True)
-    (home / ".config" / "jug" / "jug_user_commands.py").write_text(USER_COMMAND)
-    env = clean_env({"HOME": str(home)})
+    env = _with_user_command(tmp_path)
     cli = [sys.executable, "-m", "jug_async"]
     assert subprocess.run([*cli, "run", "-j", "1"], cwd=tmp_path, env=env).returncode == 0
     r = subprocess.run([*cli, "my-report", "--out", "n.txt"], cwd=tmp_path, env=env,
