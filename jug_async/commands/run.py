@@ -24,6 +24,7 @@ from jug_async.commands.common import (
     pattern_argument,
 )
 from jug_async.errors import JugAsyncError
+from jug_async.locks.lease import DEFAULT_LEASE_SECONDS
 from jug_async.running import usable_cores
 from jug_async.selection import task_matcher
 
@@ -99,8 +100,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nr-wait-cycles", type=int, default=NR_WAIT_CYCLES, metavar="N",
                         help="give up on tasks held by other processes after N x "
                         "--wait-cycle-time seconds without progress (default %(default)s)")
-    from jug_async.locks.lease import DEFAULT_LEASE_SECONDS
-
     parser.add_argument("--lease", type=float, metavar="SECONDS",
                         default=os.environ.get(LEASE_ENV, DEFAULT_LEASE_SECONDS),
                         help="how long this run's locks stay valid without renewal; renewed "
